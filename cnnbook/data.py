@@ -101,11 +101,23 @@ def _load_full():
 
 
 def _read_npz(path):
-    with np.load(path) as data:
-        return (
-            (data["x_train"], data["y_train"].astype(np.int64)),
-            (data["x_test"], data["y_test"].astype(np.int64)),
-        )
+    """The four arrays of a Keras ``mnist.npz``, or ``ValueError`` naming a damaged file."""
+    try:
+        with np.load(path) as data:
+            x_train, y_train, x_test, y_test = (data[key] for key in ("x_train", "y_train", "x_test", "y_test"))
+    except Exception as error:  # an empty, truncated or foreign file: EOFError, BadZipFile, KeyError, ...
+        raise _damaged_cache(path, f"{type(error).__name__}: {error}") from None
+    for images, labels in ((x_train, y_train), (x_test, y_test)):
+        if images.ndim != 3 or images.shape[1:] != (28, 28) or labels.shape != (len(images),):
+            raise _damaged_cache(path, f"形状不对：图像 {images.shape}，标签 {labels.shape}")
+    return (x_train, y_train.astype(np.int64)), (x_test, y_test.astype(np.int64))
+
+
+def _damaged_cache(path, reason):
+    return ValueError(
+        f"MNIST 缓存文件 {path} 已损坏，读不出来（{reason}）。"
+        f"请删除它（rm {path}），再调用 load_mnist('full') 重新下载，或换上一份完好的 mnist.npz。"
+    )
 
 
 def _download_with_keras():

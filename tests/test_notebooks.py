@@ -58,9 +58,11 @@ def test_glue_only_cells_are_hidden(notebook):
 def test_has_at_least_three_exercises_with_dropdown_solutions(notebook):
     text = markdown(notebook)
     exercises = re.findall(r"```\{exercise\}\s*\n:label: (\S+)", text)
-    solutions = re.findall(r"````?\{solution\} (\S+)\s*\n:class: dropdown", text)
+    solutions = re.findall(r"````?\{solution(?:-start)?\} (\S+)\s*\n:class: dropdown", text)
     assert len(exercises) >= 3
     assert sorted(exercises) == sorted(solutions), "every exercise needs one dropdown solution"
+    starts, ends = text.count("{solution-start}"), text.count("{solution-end}")
+    assert starts == ends, "every gated {solution-start} needs its {solution-end}"
 
 
 def test_glued_names_are_defined(notebook):
