@@ -306,6 +306,28 @@ def test_glossary_check_catches_a_wrong_chapter():
         assert len(glossary_errors(rows, texts)) == 1, rows
 
 
+# The glossary terms of the developers' guide and TERMS.md: the chapter that introduces one gives its
+# English in parentheses: 卷积核（kernel）, **特征图**（feature map）, （填充，padding）.
+CORE = ["卷积核", "特征图", "填充", "步幅", "池化层", "感受野", "交叉熵", "小批量"]
+
+
+def gives_english(term, text):
+    term = re.escape(term)
+    return bool(re.search(rf"{term}\**\s*（[^）\n]*[A-Za-z]|（{term}[，,]\s*[A-Za-z]", text))
+
+
+def test_gives_english_pattern():
+    assert gives_english("卷积核", "叫作**卷积核**（kernel，也叫过滤器 filter）")
+    assert gives_english("填充", "边界怎么处理（填充，padding）是下一章的话题")
+    assert not gives_english("步幅", "步幅为 2 的卷积（见上文）")
+
+
+def test_core_terms_give_their_english_where_they_are_introduced():
+    rows = {row["zh"]: row["doc"] for row in glossary_rows()}
+    missing = [f"{term} in {rows[term]}" for term in CORE if term in rows and not gives_english(term, chapter_prose(rows[term]))]
+    assert not missing, f"no English in parentheses where the term is introduced: {missing}"
+
+
 # ---------------------------------------------------------------------------------------------------
 # Typography of quotes: Sphinx smartquotes off
 # ---------------------------------------------------------------------------------------------------
