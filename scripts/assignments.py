@@ -1,26 +1,27 @@
-"""Teacher commands for the classroom assignments in ``assignments/`` (graded with nbgrader).
+"""Teacher commands for the classroom assignments in ``assignments/`` (student versions by nbgrader, grading in a sandbox).
 
     python scripts/assignments.py generate                 # student versions -> assignments/release/
     python scripts/assignments.py grade FOLDER             # grade FOLDER -> assignments/grades.csv
-    python scripts/assignments.py grade FOLDER --csv out.csv --feedback
+    python scripts/assignments.py grade FOLDER --csv out.csv --feedback [--lms] [--seed N] [--time-limit S]
     python scripts/assignments.py sync                     # copy the book's code into the teacher notebooks
     python scripts/assignments.py sync --check             # exit 1 if a teacher notebook differs from the book
 
 The teacher versions are ``assignments/source/NAME/NAME.ipynb`` (solutions between
-``### BEGIN SOLUTION`` / ``### END SOLUTION``, hidden tests between ``### BEGIN HIDDEN TESTS`` /
-``### END HIDDEN TESTS``).  Where a solution is the book's own code, its solution region starts with
-``#@solution cnnbook.MODULE.NAME`` (a function, or a method such as ``cnnbook.numpy_cnn.Conv3x3.forward``)
-or ``#@solution chapters/NN_name.ipynb:NAME`` (a function defined only in a chapter), and ``sync``
-replaces the rest of the region with the body of that function as the book has it, so the solutions
-never drift from the book.  ``sync`` also checks that the signature is the book's and that the notebook
-imports the book names the copied code uses.  ``generate`` runs ``sync`` first.
+``### BEGIN SOLUTION`` / ``### END SOLUTION``).  Where a solution is the book's own code, its solution
+region starts with ``#@solution cnnbook.MODULE.NAME`` (a function, or a method such as
+``cnnbook.numpy_cnn.Conv3x3.forward``) or ``#@solution chapters/NN_name.ipynb:NAME`` (a function defined
+only in a chapter), and ``sync`` replaces the rest of the region with the body of that function as the
+book has it.  ``sync`` also checks that the signature is the book's and that the notebook imports the
+book names the copied code uses.  ``generate`` runs ``sync`` first, then nbgrader's generate_assignment.
 
 ``grade FOLDER`` accepts one sub-folder per student, holding the returned notebooks either as
-``FOLDER/STUDENT/NAME.ipynb`` or in nbgrader's layout ``FOLDER/STUDENT/NAME/NAME.ipynb``.  It copies
-them into ``assignments/submitted/``, runs ``nbgrader autograde`` once per assignment, optionally
-writes HTML feedback (``assignments/feedback/``), and writes a CSV with the points of every test cell,
-the total of each assignment and the overall total (first row: the maximum points).
-Everything runs offline; nbgrader's log goes to ``assignments/nbgrader.log``.
+``FOLDER/STUDENT/NAME.ipynb`` or in nbgrader's layout ``FOLDER/STUDENT/NAME/NAME.ipynb``.  The hidden
+tests are ``assignments/grading/NAME.py`` (the spec: how to call the student's code, fresh random inputs,
+tolerances).  For each assignment the teacher's solution and then every submission run in their own
+bubblewrap sandbox (``Sandbox``; ``assignments/grading/runner.py`` is the side inside), which only
+computes: the grader compares the numbers it writes with the teacher's, outside, and writes the CSV
+(points of every test, totals, ``notes``; first row ``max`` unless ``--lms``) from its own records after
+all students.  A broken or hostile notebook costs only its own points.  Log: ``assignments/grading.log``.
 """
 
 import argparse
@@ -29,12 +30,17 @@ import builtins
 import contextlib
 import csv
 import importlib
+import importlib.util
 import inspect
+import json
 import logging
 import os
 import re
 import shutil
+import signal
+import subprocess
 import sys
+import tempfile
 import textwrap
 import time
 import warnings
@@ -360,10 +366,493 @@ def _find_submissions(folder, names):
     return found, ignored
 
 
-def grade(folder, course=COURSE, csv_path=None, feedback=False, names=None):
-    """Autograde the notebooks in ``folder`` and write the CSV score table.  Returns its path."""
-    from nbgrader.api import Gradebook, MissingEntry
-    from nbgrader.converters import Autograde, GenerateFeedback
+# --- grading: every submission in its own sandbox; scores computed here, outside it ----------------
+
+GRADING = "grading"                    # course/grading/NAME.py: the spec; course/grading/runner.py: the sandbox side
+SANDBOX_UID = 65534                    # "nobody": the user a submission runs as when grading runs as root
+MAX_NOTEBOOK_BYTES = 20 * 1024 * 1024
+MAX_OUTPUT_BYTES = 200 * 1024 * 1024
+
+
+def load_spec(name, course=COURSE):
+    """The grading spec ``course/grading/NAME.py`` (a module: QUESTIONS, BOOK_KEEP, BOOK_REMOVE, ...)."""
+    path = course / GRADING / f"{name}.py"
+    spec = importlib.util.spec_from_file_location(f"grading_{name}", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def _book_copy(spec, target):
+    """Write the sandbox's copy of the ``cnnbook`` package into ``target/cnnbook``.
+
+    ``cnnbook.numpy_cnn`` keeps only ``spec.BOOK_KEEP`` (and the imports); every other function or class
+    of the book becomes a stub that raises, and the methods in ``spec.BOOK_REMOVE`` are replaced by
+    stubs too, so that neither ``from cnnbook.numpy_cnn import conv2d`` nor ``super().forward(...)``
+    nor ``forward = Conv3x3.forward`` reaches the book's solution.  The removed code is not in the copy.
+    """
+    package = target / "cnnbook"
+    package.mkdir(parents=True)
+    for path in (ROOT / "cnnbook").glob("*.py"):
+        if path.name != "numpy_cnn.py":
+            shutil.copy(path, package / path.name)
+    keep = set(getattr(spec, "BOOK_KEEP", ())) | {"add_to_class"}
+    remove = set(getattr(spec, "BOOK_REMOVE", ()))
+    tree = ast.parse((ROOT / "cnnbook" / "numpy_cnn.py").read_text(encoding="utf-8"))
+
+    def stub(name, method=False):
+        message = f"评分时不能调用书中的 {name}：请用你自己写的代码。"
+        args = "self, *args, **kwargs" if method else "*args, **kwargs"
+        return ast.parse(f"def {name.split('.')[-1]}({args}):\n    raise NotImplementedError({message!r})\n").body[0]
+
+    body, removed = [], []
+    for node in tree.body:
+        if isinstance(node, (ast.FunctionDef, ast.ClassDef)):
+            owner = None
+            for decorator in getattr(node, "decorator_list", []):
+                if (isinstance(decorator, ast.Call) and getattr(decorator.func, "id", "") == "add_to_class"
+                        and decorator.args and isinstance(decorator.args[0], ast.Name)):
+                    owner = decorator.args[0].id
+            if owner is not None:  # a method attached to an earlier class
+                if owner in keep and f"{owner}.{node.name}" not in remove:
+                    body.append(node)
+                continue
+            if node.name not in keep:
+                removed.append(node.name)
+                continue
+            if isinstance(node, ast.ClassDef):
+                node.body = [stub(f"{node.name}.{item.name}", method=True)
+                             if isinstance(item, ast.FunctionDef) and f"{node.name}.{item.name}" in remove else item
+                             for item in node.body]
+            body.append(node)
+        else:
+            body.append(node)
+    for dotted in sorted(remove):  # methods the book attaches later (add_to_class) become stubs as well
+        owner, method = dotted.split(".")
+        body.append(stub(f"{owner}.{method}", method=True))
+        body.extend(ast.parse(f"{owner}.{method} = {method}\ndel {method}").body)
+    for name in removed:
+        body.append(stub(name))
+    tree.body = [node for node in body if node is not None]
+    (package / "numpy_cnn.py").write_text("# the book's module as the grading sandbox sees it\n"
+                                          + ast.unparse(tree) + "\n", encoding="utf-8")
+
+
+def _encode_cases(cases, folder):
+    """``cases = {qid: {"public": [case, ...], "hidden": [...]}}`` -> inputs.json + inputs.npz in ``folder``."""
+    import numpy as np
+
+    plain, arrays = {}, {}
+    for qid, kinds in cases.items():
+        for kind, items in kinds.items():
+            out = plain.setdefault(qid, {}).setdefault(kind, [])
+            for index, case in enumerate(items):
+                entry, names = {}, []
+                for key, value in case.items():
+                    if isinstance(value, np.ndarray):
+                        arrays[f"{qid}/{kind}/{index}/{key}"] = value
+                        names.append(key)
+                    else:
+                        entry[key] = value.tolist() if isinstance(value, np.generic) else value
+                entry["__arrays__"] = names
+                out.append(entry)
+    (folder / "inputs.json").write_text(json.dumps(plain), encoding="utf-8")
+    np.savez(folder / "inputs.npz", **arrays)
+
+
+class Sandbox:
+    """Runs a command with bubblewrap (``bwrap``): its own PID, network, IPC and mount namespaces, a
+    filesystem that holds only the system's programs, Python and the virtual environment (all read-only),
+    an empty ``/tmp``, the submission's input folder (read-only) and its output folder; as the user
+    ``nobody`` when grading runs as root (else as the teacher's user, who sees only those folders too);
+    with limits on memory, processes, file size and wall-clock time; everything it started is killed
+    when it ends (the PID namespace dies with its first process)."""
+
+    def __init__(self, memory_mb=3072, processes=512, file_mb=200):
+        self.bwrap = shutil.which("bwrap")
+        if not self.bwrap:
+            raise SystemExit("grading needs bubblewrap (the `bwrap` program) to isolate the submissions: "
+                             "sudo apt-get install bubblewrap   (or: sudo bash scripts/install_system_packages.sh)")
+        self.root = os.geteuid() == 0
+        self.memory_mb, self.processes, self.file_mb = memory_mb, processes, file_mb
+
+    @staticmethod
+    def _ro_tree(path, made):
+        """bwrap arguments that create the parents of ``path`` (mode 0755) and bind it read-only."""
+        path = Path(path)
+        args = []
+        for parent in reversed(path.parents):
+            if str(parent) != "/" and parent not in made:
+                made.add(parent)
+                args += ["--perms", "0755", "--dir", str(parent)]
+        made.add(path)
+        return args + ["--ro-bind", str(path), str(path)]
+
+    def command(self, in_dir, out_dir, argv, hide=(), memory_mb=None):
+        args = [self.bwrap, "--unshare-ipc", "--unshare-pid", "--unshare-net", "--unshare-uts",
+                "--unshare-cgroup-try", "--die-with-parent", "--new-session"]
+        if not self.root:
+            args += ["--unshare-user"]
+        made = {Path("/usr")}
+        args += ["--ro-bind", "/usr", "/usr"]
+        for top in ("/bin", "/sbin", "/lib", "/lib64", "/lib32"):
+            if os.path.islink(top):
+                args += ["--symlink", os.readlink(top), top]
+            elif os.path.isdir(top):
+                args += ["--ro-bind", top, top]
+        args += ["--perms", "0755", "--dir", "/etc"]
+        made.add(Path("/etc"))
+        for name in ("ld.so.cache", "ld.so.conf", "ld.so.conf.d", "localtime", "nsswitch.conf", "passwd", "group"):
+            if os.path.exists(f"/etc/{name}"):
+                args += ["--ro-bind", f"/etc/{name}", f"/etc/{name}"]
+        for prefix in sorted({os.path.realpath(sys.base_prefix), sys.prefix}):
+            if not any(Path(prefix).is_relative_to(m) for m in made if m != Path("/")):
+                args += self._ro_tree(prefix, made)
+        site = Path(importlib.util.find_spec("numpy").origin).parent.parent
+        for package in hide:
+            for path in site.glob(package):
+                if path.is_dir():
+                    args += ["--tmpfs", str(path)]
+        args += ["--proc", "/proc", "--dev", "/dev", "--perms", "1777", "--tmpfs", "/tmp",
+                 "--perms", "0755", "--dir", "/grade",
+                 "--ro-bind", str(in_dir), "/grade/in", "--bind", str(out_dir), "/grade/out", "--chdir", "/tmp"]
+        limits = ["prlimit", f"--as={(memory_mb or self.memory_mb) * 2**20}", f"--nproc={self.processes}",
+                  f"--fsize={self.file_mb * 2**20}", "--core=0", "--nofile=512", "--"]
+        user = (["setpriv", f"--reuid={SANDBOX_UID}", f"--regid={SANDBOX_UID}", "--clear-groups",
+                 "--no-new-privs", "--"] if self.root else [])
+        return args + ["--"] + limits + user + argv
+
+    def prepare_output(self, out_dir):
+        out_dir.mkdir(parents=True)
+        if self.root:
+            os.chown(out_dir, SANDBOX_UID, SANDBOX_UID)
+
+    def run(self, command, log_path, seconds, env):
+        """Run; kill the whole process group after ``seconds``.  Returns (exit status or None, seconds)."""
+        start = time.perf_counter()
+        with open(log_path, "ab") as log:
+            process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
+                                       start_new_session=True, env=env)
+            try:
+                status = process.wait(timeout=seconds)
+            except subprocess.TimeoutExpired:
+                status = None
+            finally:
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(process.pid, signal.SIGKILL)
+                process.wait()
+        return status, time.perf_counter() - start
+
+
+def _sandbox_env(question_seconds):
+    return {"PATH": "/usr/bin:/bin", "HOME": "/tmp", "LANG": "C.UTF-8", "MPLBACKEND": "Agg",
+            "MPLCONFIGDIR": "/tmp/matplotlib", "TF_CPP_MIN_LOG_LEVEL": "3", "PYTHONDONTWRITEBYTECODE": "1",
+            "OMP_NUM_THREADS": "2", "CNNBOOK_QUESTION_SECONDS": str(question_seconds)}
+
+
+def _cells_of(notebook, source, setup=("setup",)):
+    """The code to execute for a submission: the teacher's setup cells, then, in the student's order,
+    the student's answer cells and any code cell the student added.  The student's copies of test and
+    locked cells are ignored.  Returns ``(cells, problems)``."""
+    ids = {}
+    for cell in source.cells:
+        meta = cell.metadata.get("nbgrader", {})
+        if "grade_id" in meta:
+            ids[meta["grade_id"]] = "solution" if meta.get("solution") else "teacher"
+    cells = [cell.source for cell in source.cells if cell.cell_type == "code"
+             and cell.metadata.get("nbgrader", {}).get("grade_id") in setup]
+    problems = []
+    if not isinstance(notebook, dict) or not isinstance(notebook.get("cells"), list):
+        return cells, ["不是 Jupyter 笔记本（没有 cells）"]
+    for cell in notebook["cells"]:
+        if not isinstance(cell, dict) or cell.get("cell_type") != "code":
+            continue
+        text = cell.get("source", "")
+        text = "".join(text) if isinstance(text, list) else text
+        if not isinstance(text, str):
+            continue
+        meta = cell.get("metadata") if isinstance(cell.get("metadata"), dict) else {}
+        grade_id = meta.get("nbgrader", {}).get("grade_id") if isinstance(meta.get("nbgrader"), dict) else None
+        if ids.get(grade_id) == "teacher":
+            continue
+        cells.append(text)
+    return cells, problems
+
+
+def _read_submission(path):
+    """``(notebook dict or None, problem or None)``: never raises on a broken upload."""
+    try:
+        size = path.stat().st_size
+        if size == 0:
+            return None, "文件是空的（0 字节）"
+        if size > MAX_NOTEBOOK_BYTES:
+            return None, f"文件太大（{size / 2**20:.0f} MB）"
+        notebook = json.loads(path.read_text(encoding="utf-8"))
+        if not isinstance(notebook, dict) or not isinstance(notebook.get("cells"), list):
+            return None, "不是 Jupyter 笔记本（没有 cells）"
+        return notebook, None
+    except (OSError, UnicodeDecodeError, ValueError, RecursionError) as error:
+        return None, f"文件无法读取（损坏或不完整：{type(error).__name__}）"
+
+
+def _load_outputs(out_dir, qid):
+    """``(arrays, errors, seconds)`` written by the sandbox for one question; missing or broken -> empty."""
+    import numpy as np
+
+    arrays, errors, seconds = {}, {}, {}
+    npz, meta = out_dir / f"{qid}.npz", out_dir / f"{qid}.json"
+    try:
+        if meta.is_file() and meta.stat().st_size < 10 * 2**20:
+            data = json.loads(meta.read_text(encoding="utf-8"))
+            errors = {str(k): str(v)[:500] for k, v in dict(data.get("errors", {})).items()}
+            seconds = {str(k): float(v) for k, v in dict(data.get("seconds", {})).items()}
+        if npz.is_file() and npz.stat().st_size < MAX_OUTPUT_BYTES:
+            with np.load(npz, allow_pickle=False) as loaded:
+                for key in loaded.files:
+                    value = loaded[key]
+                    if value.dtype.kind in "biuf":
+                        arrays[key] = value
+    except Exception as error:  # noqa: BLE001 (anything the sandbox wrote is untrusted)
+        errors["output"] = f"结果文件无法读取（{type(error).__name__}）"
+    return arrays, errors, seconds
+
+
+def _compare(expected, got, question):
+    """``None`` if ``got`` matches ``expected`` (dicts of arrays), else a Chinese description."""
+    import numpy as np
+
+    for key, reference in expected.items():
+        if key not in got:
+            return f"没有得到 {key}"
+        value = got[key]
+        if value.shape != reference.shape:
+            return f"{key} 的形状是 {value.shape}，应为 {reference.shape}"
+        if question.get("exact"):
+            if not np.array_equal(value, reference):
+                return f"{key} 与参考答案不同"
+            continue
+        value, reference = value.astype(float), reference.astype(float)
+        scale = max(1.0, float(np.max(np.abs(reference), initial=0.0)))
+        tolerance = question.get("atol", 1e-6) * scale + question.get("rtol", 1e-5) * np.abs(reference)
+        if not np.all(np.isfinite(value)):
+            return f"{key} 里有 nan 或 inf"
+        error = np.abs(value - reference)
+        if np.any(error > tolerance):
+            return f"{key} 与参考答案不符（最大误差 {float(np.max(error)):.3g}）"
+    return None
+
+
+def _split(arrays, kind, index):
+    prefix = f"{kind}/{index}/"
+    return {key[len(prefix):]: value for key, value in arrays.items() if key.startswith(prefix)}
+
+
+def _describe_case(case):
+    parts = []
+    for key, value in case.items():
+        if hasattr(value, "shape") and getattr(value, "ndim", 0) > 0:
+            parts.append(f"{key} 形状 {tuple(value.shape)}")
+        elif isinstance(value, (int, float, str)) and len(repr(value)) < 20:
+            parts.append(f"{key}={value!r}")
+    return "，".join(parts)
+
+
+class AssignmentGrader:
+    """Grades every submission of one assignment against the teacher's solution, with fresh inputs."""
+
+    def __init__(self, name, course, sandbox, workdir, seed, log, time_limit=None, question_seconds=None):
+        import numpy as np
+
+        self.name, self.course, self.sandbox, self.log = name, course, sandbox, log
+        self.spec = load_spec(name, course)
+        self.source = nbformat.read(source_path(name, course), as_version=4)
+        self.points = dict(questions(name, course))
+        self.workdir = workdir / name
+        self.in_dir = self.workdir / "in"
+        self.in_dir.mkdir(parents=True)
+        shutil.copy(course / GRADING / "runner.py", self.in_dir / "runner.py")
+        shutil.copy(course / GRADING / f"{name}.py", self.in_dir / "spec.py")
+        _book_copy(self.spec, self.in_dir / "lib")
+        rng = np.random.default_rng(seed)
+        self.data = self.spec.prepare(rng) if hasattr(self.spec, "prepare") else {}
+        self.cases = {q["id"]: {"public": q["public"](), "hidden": q["hidden"](rng)} for q in self.spec.QUESTIONS}
+        _encode_cases(self.cases, self.in_dir)
+        for path in [self.workdir, *self.workdir.rglob("*")]:
+            path.chmod(0o755 if path.is_dir() else 0o644)
+        self.seconds = float(time_limit or getattr(self.spec, "TIME_LIMIT", 120))
+        self.question_seconds = question_seconds or getattr(self.spec, "QUESTION_SECONDS", 60)
+        self.count = 0
+        self.expected, problem = None, None
+        setup = set(getattr(self.spec, "SETUP_CELLS", ["setup"]))
+        reference = [cell.source for cell in self.source.cells if cell.cell_type == "code"
+                     and (cell.metadata.get("nbgrader", {}).get("grade_id") in setup
+                          or cell.metadata.get("nbgrader", {}).get("solution"))]
+        self.expected = {}
+        record = self.grade("(teacher's solution)", None, cells=reference)
+        failed = [f"{d['grade_id']}: {d['failures'][0] if d['failures'] else ''}" for d in record["details"]
+                  if d["passed"] != d["cases"]]
+        if failed or record["notes"]:
+            raise RuntimeError(f"the teacher's solution of {name} fails in the sandbox "
+                               f"({'; '.join(record['notes'] + failed)[:600]}); see {self.log}")
+        self.reference_seconds = record["seconds"]
+        if hasattr(self.spec, "TIME_FACTOR") and not time_limit:
+            self.seconds = max(60.0, self.spec.TIME_FACTOR * self.reference_seconds)
+
+    def run_cells(self, cells, label):
+        """Execute ``cells`` and the graded calls in a fresh sandbox.  Returns ({qid: outputs}, status)."""
+        self.count += 1
+        run_dir = self.workdir / f"run{self.count}"
+        code_dir = run_dir / "in"
+        shutil.copytree(self.in_dir, code_dir)
+        (code_dir / "cells.json").write_text(json.dumps(cells), encoding="utf-8")
+        for path in [run_dir, *run_dir.rglob("*")]:
+            path.chmod(0o755 if path.is_dir() else 0o644)
+        out_dir = run_dir / "out"
+        self.sandbox.prepare_output(out_dir)
+        command = self.sandbox.command(code_dir, out_dir, [sys.executable, "-I", "/grade/in/runner.py", "/grade/in",
+                                                           "/grade/out"],
+                                       hide=getattr(self.spec, "HIDE_PACKAGES", ()),
+                                       memory_mb=getattr(self.spec, "MEMORY_MB", None))
+        with open(self.log, "a", encoding="utf-8") as log:
+            log.write(f"\n===== {self.name} / {label}: sandbox output =====\n")
+        status, seconds = self.sandbox.run(command, self.log, self.seconds,
+                                           _sandbox_env(self.question_seconds))
+        outputs = {q["id"]: _load_outputs(out_dir, q["id"]) for q in self.spec.QUESTIONS}
+        self.evaluated = self.evaluate(out_dir, run_dir, label) if hasattr(self.spec, "EVALUATOR") else {}
+        cell_errors = []
+        with contextlib.suppress(Exception):
+            cell_errors = [str(e[1])[:300] for e in json.loads((out_dir / "cells.json").read_text("utf-8"))["cell_errors"]][:10]
+        self.last_run = {"status": status, "seconds": seconds, "cell_errors": cell_errors,
+                         "timed_out": status is None}
+        shutil.rmtree(run_dir, ignore_errors=True)
+        return outputs, status
+
+    def evaluate(self, out_dir, run_dir, label):
+        """Run the spec's EVALUATOR (trusted code, in a sandbox too) on the files the submission's sandbox
+        saved.  Returns ``{file stem: {"error": text} or {name: array}}``."""
+        import numpy as np
+
+        eval_in = run_dir / "eval_in"
+        (eval_in / "models").mkdir(parents=True)
+        for path in out_dir.glob("*.keras"):
+            if re.fullmatch(r"[\w.-]+", path.name) and path.is_file() and not path.is_symlink() \
+                    and path.stat().st_size < MAX_OUTPUT_BYTES:
+                shutil.copy(path, eval_in / "models" / path.name)
+        if not any((eval_in / "models").iterdir()):
+            return {}
+        shutil.copy(self.course / GRADING / self.spec.EVALUATOR, eval_in / "evaluate.py")
+        np.savez(eval_in / "eval.npz", x=self.data["x_test"])
+        for path in [eval_in, *eval_in.rglob("*")]:
+            path.chmod(0o755 if path.is_dir() else 0o644)
+        eval_out = run_dir / "eval_out"
+        self.sandbox.prepare_output(eval_out)
+        command = self.sandbox.command(eval_in, eval_out, [sys.executable, "-I", "/grade/in/evaluate.py", "/grade/in",
+                                                           "/grade/out"],
+                                       hide=getattr(self.spec, "HIDE_PACKAGES", ()),
+                                       memory_mb=getattr(self.spec, "MEMORY_MB", None))
+        with open(self.log, "a", encoding="utf-8") as log:
+            log.write(f"\n===== {self.name} / {label}: evaluating the saved models =====\n")
+        self.sandbox.run(command, self.log, 300, _sandbox_env(60))
+        evaluated = {}
+        for path in eval_out.glob("*.json"):
+            with contextlib.suppress(Exception):
+                evaluated[path.stem] = {"error": str(json.loads(path.read_text(encoding="utf-8"))["error"])[:500]}
+        for path in eval_out.glob("*.npz"):
+            with contextlib.suppress(Exception), np.load(path, allow_pickle=False) as loaded:
+                info = {key: loaded[key] for key in loaded.files}
+                info = {key: (value.tolist() if key != "probs" else value) for key, value in info.items()}
+                evaluated[path.stem] = info
+        return evaluated
+
+    def grade(self, student, path, cells=None):
+        """``{"scores": {grade_id: points}, "notes": [...], "details": [...]}`` for one submission
+        (``cells``: execute these instead of reading ``path``; used for the teacher's solution)."""
+        scores = {grade_id: 0.0 for grade_id in self.points}
+        record = {"scores": scores, "notes": [], "details": [], "cell_errors": [], "seconds": 0.0}
+        reference = cells is not None
+        if cells is None:
+            notebook, problem = _read_submission(path)
+            if problem:
+                record["notes"].append(problem)
+                return record
+            cells, problems = _cells_of(notebook, self.source, getattr(self.spec, "SETUP_CELLS", ["setup"]))
+            record["notes"].extend(problems)
+        outputs, status = self.run_cells(cells, student)
+        run = self.last_run
+        record["cell_errors"] = run["cell_errors"]
+        record["seconds"] = run["seconds"]
+        if run["timed_out"]:
+            record["notes"].append(f"运行超过 {self.seconds:.0f} 秒，被终止；之后的题目没有得分")
+        elif status not in (0, None):
+            record["notes"].append(f"评分进程异常退出（状态 {status}）；没有结果的题目不得分")
+        for question in self.spec.QUESTIONS:
+            qid = question["id"]
+            arrays, errors, _ = outputs[qid]
+            for kind in ("public", "hidden"):
+                grade_id = f"{qid}_{kind}"
+                cases = self.cases[qid][kind]
+                passed, failures = 0, []
+                for index, case in enumerate(cases):
+                    key = f"{kind}/{index}"
+                    message = errors.get(key)
+                    if message is None and question.get("judge"):
+                        message = self.spec.judge(question, kind, index, case, arrays, self.evaluated, self.data)
+                    elif message is None and qid in self.expected:
+                        message = _compare(_split(self.expected[qid], kind, index), _split(arrays, kind, index), question)
+                    if message is None:
+                        passed += 1
+                    else:
+                        failures.append(f"第 {index + 1} 例（{_describe_case(case)}）：{message}")
+                if "timeout" in errors:
+                    failures.append(errors["timeout"])
+                if grade_id in scores and cases:
+                    scores[grade_id] = round(self.points[grade_id] * passed / len(cases), 2)
+                record["details"].append({"grade_id": grade_id, "passed": passed, "cases": len(cases),
+                                          "failures": failures[:3]})
+            if reference and not question.get("judge"):  # the teacher's solution: the expected numbers
+                self.expected[qid] = arrays
+        return record
+
+
+def _feedback_page(student, name, record, points):
+    from html import escape
+
+    total = sum(record["scores"].values())
+    rows = []
+    for detail in record["details"]:
+        gid = detail["grade_id"]
+        kind = "公开测试" if gid.endswith("_public") else "隐藏测试"
+        question = gid.rsplit("_", 1)[0]
+        failures = "".join(f"<li>{escape(f)}</li>" for f in detail["failures"])
+        rows.append(f"<tr><td><code>{escape(question)}</code></td><td>{kind}</td>"
+                    f"<td>{detail['passed']} / {detail['cases']}</td>"
+                    f"<td>{_number(record['scores'].get(gid, 0))} / {_number(points.get(gid, 0))}</td>"
+                    f"<td><ul>{failures}</ul></td></tr>")
+    notes = "".join(f"<li>{escape(n)}</li>" for n in record["notes"])
+    cells = "".join(f"<li>{escape(e)}</li>" for e in record["cell_errors"])
+    return f"""<!DOCTYPE html>
+<html lang="zh-CN"><head><meta charset="utf-8"><title>{escape(name)} 评分反馈：{escape(student)}</title>
+<style>body{{font-family:sans-serif;max-width:60em;margin:2em auto}}td,th{{border:1px solid #ccc;padding:.3em;vertical-align:top}}
+table{{border-collapse:collapse}}</style></head><body>
+<h1>{escape(name)} 评分反馈</h1>
+<p>学号：{escape(student)}　得分：<strong>{_number(total)} / {_number(sum(points.values()))}</strong></p>
+{f'<h2>说明</h2><ul>{notes}</ul>' if notes else ''}
+{f'<h2>运行你的代码时出现的错误</h2><ul>{cells}</ul>' if cells else ''}
+<h2>每道题的得分</h2>
+<p>每个测试由若干个例子组成，按通过的例子所占的比例给分。隐藏测试的输入每次评分都重新随机生成。</p>
+<table><tr><th>题目</th><th>测试</th><th>通过的例子</th><th>得分</th><th>没有通过的例子（最多 3 个）</th></tr>
+{''.join(rows)}</table></body></html>
+"""
+
+
+def grade(folder, course=COURSE, csv_path=None, feedback=False, names=None, lms=False, seed=None,
+          time_limit=None, question_seconds=None):
+    """Grade the notebooks in ``folder`` (each in its own sandbox) and write the CSV score table.
+
+    Never stops on a bad submission: a notebook that cannot be read, crashes, hangs or misbehaves gets 0
+    for what did not produce correct results, with a note in the CSV (``notes`` column), the log
+    (``course/grading.log``) and the feedback page.  Returns the CSV's path."""
+    import secrets
 
     folder = Path(folder).resolve()
     names = names or assignment_names(course)
@@ -375,33 +864,48 @@ def grade(folder, course=COURSE, csv_path=None, feedback=False, names=None):
         print(f"ignored (not NAME.ipynb or NAME/NAME.ipynb of an assignment): {path}")
     if not found:
         raise SystemExit(f"no submissions found in {folder} (expected {folder}/STUDENT/NAME.ipynb)")
-    config, coursedir = _nbgrader(course)
-    submitted = course / "submitted"
-    with Gradebook(coursedir.db_url, coursedir.course_id) as gradebook:
-        known = {a.name for a in gradebook.assignments}
-    missing = [name for name in names if name not in known and any(name in s for s in found.values())]
-    if missing:
-        print("not yet in the gradebook, generating first:", ", ".join(missing))
-        generate(course, missing, quiet=True)
-    for student, notebooks in found.items():
-        for name, path in notebooks.items():
-            target = submitted / student / name / f"{name}.ipynb"
-            if path.resolve() != target.resolve():
-                shutil.rmtree(target.parent, ignore_errors=True)
-                target.parent.mkdir(parents=True)
-                shutil.copy(path, target)
-    for name in names:
-        students = sorted(s for s, notebooks in found.items() if name in notebooks)
-        if not students:
-            continue
-        others = sorted(p.parent.parent.name for p in submitted.glob(f"*/{name}/{name}.ipynb")
-                        if p.parent.parent.name not in students)
-        start = time.perf_counter()
-        _run(Autograde, course, name, exclude=others, force=True, create_student=True)
-        print(f"graded {name}: {len(students)} student(s) in {time.perf_counter() - start:.1f} s")
-        if feedback:
-            _run(GenerateFeedback, course, name, exclude=others, force=True)
-    # the score table
+    seed = secrets.randbits(63) if seed is None else int(seed)
+    sandbox = Sandbox()
+    log = course / "grading.log"
+    with open(log, "a", encoding="utf-8") as handle:
+        handle.write(f"\n##### grading {folder} at {time.strftime('%Y-%m-%d %H:%M:%S')}, seed {seed}\n")
+    records = {student: {} for student in found}
+    notes = {student: [] for student in found}
+    workdir = Path(tempfile.mkdtemp(prefix="cnnbook-grade-"))
+    os.chmod(workdir, 0o755)
+    start_all = time.perf_counter()
+    try:
+        for name in names:
+            students = sorted(s for s, notebooks in found.items() if name in notebooks)
+            if not students:
+                continue
+            start = time.perf_counter()
+            try:
+                grader = AssignmentGrader(name, course, sandbox, workdir, seed, log, time_limit, question_seconds)
+            except RuntimeError as error:
+                print(f"NOT GRADED {name}: {error}")
+                for student in students:
+                    notes[student].append(f"{name}: 参考答案在评分环境里运行失败，本作业没有评分（请告诉老师）")
+                continue
+            for student in students:
+                try:
+                    record = grader.grade(student, found[student][name])
+                except Exception as error:  # noqa: BLE001 (one submission never stops the class)
+                    record = {"scores": {g: 0.0 for g in grader.points}, "details": [], "cell_errors": [],
+                              "notes": [f"评分出错：{type(error).__name__}: {error}"]}
+                records[student][name] = record
+                notes[student].extend(f"{name}: {n}" for n in record["notes"])
+                with open(log, "a", encoding="utf-8") as handle:
+                    handle.write(f"--- {name} / {student}: {_number(sum(record['scores'].values()))} points; "
+                                 f"{'; '.join(record['notes']) or 'ok'}\n")
+                if feedback:
+                    page = course / "feedback" / student / name / f"{name}.html"
+                    page.parent.mkdir(parents=True, exist_ok=True)
+                    page.write_text(_feedback_page(student, name, record, grader.points), encoding="utf-8")
+            print(f"graded {name}: {len(students)} student(s) in {time.perf_counter() - start:.1f} s")
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+    # the score table, from the grader's own records only
     columns, maxima = ["student_id"], {}
     for name in names:
         for grade_id, points in questions(name, course):
@@ -409,42 +913,41 @@ def grade(folder, course=COURSE, csv_path=None, feedback=False, names=None):
             maxima[columns[-1]] = points
         columns.append(f"{name}/total")
         maxima[columns[-1]] = sum(p for _, p in questions(name, course))
-    columns.append("total")
+    columns += ["total", "notes"]
     maxima["total"] = sum(maxima[f"{name}/total"] for name in names)
-    rows = [{"student_id": MAX_ROW, **{k: _number(v) for k, v in maxima.items()}}]
-    with Gradebook(coursedir.db_url, coursedir.course_id) as gradebook:
-        for student in sorted(found):
-            row, overall = {"student_id": student}, 0.0
-            for name in names:
-                try:
-                    notebook = gradebook.find_submission_notebook(name, name, student)
-                except MissingEntry:
-                    continue  # not submitted: empty cells, counts as 0 in the total
-                scores = {g.name: g.score for g in notebook.grades}
-                total = 0.0
-                for grade_id, _ in questions(name, course):
-                    row[f"{name}/{grade_id}"] = _number(scores.get(grade_id, 0.0))
-                    total += scores.get(grade_id, 0.0)
-                row[f"{name}/total"] = _number(total)
-                overall += total
-            row["total"] = _number(overall)
-            rows.append(row)
+    rows = [] if lms else [{"student_id": MAX_ROW, **{k: _number(v) for k, v in maxima.items()}}]
+    for student in sorted(found):
+        row, overall = {"student_id": student}, 0.0
+        for name in names:
+            record = records[student].get(name)
+            if record is None:
+                continue  # not submitted (or not graded): empty cells, 0 in the total
+            total = 0.0
+            for grade_id, _ in questions(name, course):
+                row[f"{name}/{grade_id}"] = _number(record["scores"].get(grade_id, 0.0))
+                total += record["scores"].get(grade_id, 0.0)
+            row[f"{name}/total"] = _number(total)
+            overall += total
+        row["total"] = _number(overall)
+        row["notes"] = " | ".join(notes[student])
+        rows.append(row)
     csv_path = Path(csv_path) if csv_path else course / "grades.csv"
     with open(csv_path, "w", newline="", encoding="utf-8") as handle:
         writer = csv.DictWriter(handle, fieldnames=columns, restval="")
         writer.writeheader()
         writer.writerows(rows)
-    for row in rows[1:]:
-        print(f"{row['student_id']}: {row['total']} / {rows[0]['total']}")
-    print(f"wrote {csv_path}")
+    for row in rows:
+        if row["student_id"] != MAX_ROW:
+            print(f"{row['student_id']}: {row['total']} / {_number(maxima['total'])}")
+    print(f"wrote {csv_path} ({time.perf_counter() - start_all:.1f} s; seed {seed}; log {log})")
     if feedback:
         print(f"feedback pages: {course / 'feedback'}/STUDENT/NAME/NAME.html")
     return csv_path
 
 
 def _number(value):
-    value = float(value)
-    return int(value) if value.is_integer() else round(value, 2)
+    value = round(float(value), 2)
+    return int(value) if value.is_integer() else value
 
 
 def main(argv=None):
@@ -462,6 +965,11 @@ def main(argv=None):
             sub.add_argument("folder", type=Path, help="FOLDER/STUDENT/NAME.ipynb (or FOLDER/STUDENT/NAME/NAME.ipynb)")
             sub.add_argument("--csv", type=Path, help="where to write the score table (default: assignments/grades.csv)")
             sub.add_argument("--feedback", action="store_true", help="also write HTML feedback per student")
+            sub.add_argument("--lms", action="store_true", help="no 'max' row in the CSV (for importing into an LMS)")
+            sub.add_argument("--seed", type=int, help="seed of the hidden inputs (default: a fresh one, printed and logged)")
+            sub.add_argument("--time-limit", type=float,
+                             help="seconds per notebook (default: the assignment's TIME_LIMIT, or TIME_FACTOR x the "
+                                  "teacher's solution)")
         if command == "sync":
             sub.add_argument("--check", action="store_true", help="only check; exit 1 if a notebook differs from the book")
     args = parser.parse_args(argv)
@@ -479,7 +987,8 @@ def main(argv=None):
     if args.command == "generate":
         generate(course, names)
         return 0
-    grade(args.folder, course, args.csv, args.feedback, names)
+    grade(args.folder, course, args.csv, args.feedback, names, lms=args.lms, seed=args.seed,
+          time_limit=args.time_limit)
     return 0
 
 

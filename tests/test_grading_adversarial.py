@@ -1,0 +1,356 @@
+"""A generated class of hostile and broken submissions of 01_conv_padding, graded by one
+`scripts/assignments.py grade` run: every attack scores what it should (0 for what it did not compute
+itself), changes nothing outside its sandbox, and every other student is still graded.
+
+Scores (01_conv_padding, 14 points): conv_output_size 1+2, same_padding 1+2, conv2d 2+3,
+conv3x3_forward 1+2 (public+hidden).
+"""
+
+import csv
+import hashlib
+import importlib.util
+import json
+import shutil
+import subprocess
+import time
+from pathlib import Path
+
+import nbformat
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+spec = importlib.util.spec_from_file_location("assignments_cli_adv", ROOT / "scripts" / "assignments.py")
+assignments = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(assignments)
+
+NAME = "01_conv_padding"
+BLANK = "raise NotImplementedError()"
+TIME_LIMIT = 40          # seconds per notebook in this class (the hang student costs this much)
+QUESTION_SECONDS = 8
+
+def _solutions():
+    source = nbformat.read(assignments.source_path(NAME), as_version=4)
+    return {cell.metadata["nbgrader"]["grade_id"]: cell.source for cell in source.cells
+            if cell.metadata.get("nbgrader", {}).get("solution")}
+
+
+SOL = _solutions()
+ALL_BLANK = {gid: BLANK for gid in SOL}
+
+WRAPPER = '''
+import cnnbook.numpy_cnn as _book
+def conv2d(*args, **kwargs):
+    return _book.conv2d(*args, **kwargs)
+'''
+ALIAS_IMPORT = "from cnnbook.numpy_cnn import conv_output_size"
+ALIAS_METHOD = '''
+class MyConv3x3(Conv3x3):
+    forward = Conv3x3.forward
+'''
+SUPER_METHOD = '''
+class MyConv3x3(Conv3x3):
+    def forward(self, input):
+        return super().forward(input)
+'''
+SCIPY = '''
+def conv2d(x, kernels, stride=1, padding="valid"):
+    from scipy.signal import correlate2d
+    return correlate2d(x, kernels, mode="valid")[::stride, ::stride]
+'''
+MONKEYPATCH = '''
+import builtins
+import numpy.testing
+np.testing.assert_allclose = lambda *a, **k: None
+np.testing.assert_array_equal = lambda *a, **k: None
+numpy.testing.assert_allclose = lambda *a, **k: None
+builtins.AssertionError = type("Nothing", (Exception,), {})
+def conv_output_size(n, k, p=0, s=1):
+    return None
+'''
+ALWAYS_EQUAL = '''
+class Anything:
+    def __eq__(self, other): return True
+    def __ne__(self, other): return False
+    def __array__(self, *a, **k): raise TypeError("no")
+    def __iter__(self): return iter([Anything(), Anything()])
+def conv_output_size(n, k, p=0, s=1): return Anything()
+def same_padding(n, k, s=1): return Anything()
+def conv2d(x, kernels, stride=1, padding="valid"): return Anything()
+class MyConv3x3(Conv3x3):
+    def forward(self, input):
+        self.last_input = Anything()
+        return Anything()
+'''
+TRANSFORMER = '''
+get_ipython().input_transformers_cleanup.append(lambda lines: [])      # every later cell becomes empty
+'''
+NOISY_SUFFIX = '''
+import logging, sys, warnings
+warnings.warn("a leftover warning")
+logging.warning("a leftover log line")
+print("to stderr", file=sys.stderr)
+'''
+SLOW = '''
+def conv2d(x, kernels, stride=1, padding="valid"):
+    import time
+    time.sleep(10_000)
+'''
+HANG = '''
+import signal
+signal.signal(signal.SIGTERM, signal.SIG_IGN)
+signal.signal(signal.SIGINT, signal.SIG_IGN)
+while True:
+    pass
+'''
+NO_PADDING = '''
+def conv2d(x, kernels, stride=1, padding="valid"):
+    x, kernels = np.asarray(x, dtype=float), np.asarray(kernels, dtype=float)
+    single = kernels.ndim == 2
+    if x.ndim == 2:
+        x = x[:, :, None]
+    if single:
+        kernels = kernels[:, :, None, None]
+    kh, kw, c_in, c_out = kernels.shape
+    h_out, w_out = (x.shape[0] - kh) // stride + 1, (x.shape[1] - kw) // stride + 1
+    out = np.zeros((h_out, w_out, c_out))
+    for i in range(h_out):
+        for j in range(w_out):
+            window = x[i * stride:i * stride + kh, j * stride:j * stride + kw]
+            out[i, j] = np.tensordot(window, kernels, axes=3)
+    return out[:, :, 0] if single else out
+'''
+MEMORY = '''
+try:
+    hog = bytearray(20 * 2**30)
+except MemoryError:
+    pass
+'''
+
+
+def _tamper(paths):
+    return f'''
+import os, socket, subprocess
+for _path in {paths!r}:
+    for _mode in ("a", "w"):
+        try:
+            with open(_path, _mode) as _f:
+                _f.write("tampered")
+        except Exception:
+            pass
+    try:
+        os.remove(_path)
+    except Exception:
+        pass
+try:
+    socket.create_connection(("pypi.org", 443), timeout=3)
+except Exception:
+    pass
+try:
+    os.kill(1, 9)
+except Exception:
+    pass
+for _path in {paths!r}:
+    try:
+        raise RuntimeError(open(_path).read()[:3000])      # into the feedback, if it could be read
+    except FileNotFoundError:
+        pass
+'''
+
+
+def _background(csv_path):
+    daemon = (f"import time  # cnnbook_daemon_marker\n"
+              f"for _ in range(600):\n"
+              f"    try:\n        open({str(csv_path)!r}, 'a').write('x')\n    except Exception:\n        pass\n"
+              f"    time.sleep(0.1)\n")
+    return f'''
+import os, subprocess, sys
+subprocess.Popen(["sleep", "987654"], start_new_session=True)
+subprocess.Popen([sys.executable, "-c", {daemon!r}], start_new_session=True)
+if os.fork() == 0:
+    os.setsid()
+    if os.fork() == 0:
+        os.execv(sys.executable, [sys.executable, "-c", {daemon!r}])
+    os._exit(0)
+'''
+
+
+HARDCODED = {
+    "conv_output_size": '''
+def conv_output_size(n, k, p=0, s=1):
+    return {(28, 3, 0, 1): 26, (4, 3, 0, 1): 2, (28, 3, 1, 1): 28, (13, 6, 0, 5): 2}[(n, k, p, s)]
+''',
+    "same_padding": '''
+def same_padding(n, k, s=1):
+    return {(13, 6, 5): (1, 2), (28, 3, 1): (1, 1), (4, 2, 1): (0, 1), (10, 1, 2): (0, 0)}[(n, k, s)]
+''',
+}
+
+
+# student -> (answer cells by grade_id, extra code cells appended, expected total, expected notes substring)
+def _class(paths, csv_path):
+    float32 = SOL["conv2d"].replace("return out[:, :, 0] if single else out",
+                                    "return (out[:, :, 0] if single else out).astype(np.float32)")
+    assert float32 != SOL["conv2d"]
+    noisy = {gid: src.replace("### BEGIN SOLUTION", "### BEGIN SOLUTION\n" + "\n".join(
+        ("        " if gid == "conv3x3_forward" else "    ") + line for line in NOISY_SUFFIX.strip().splitlines()))
+        for gid, src in SOL.items()}
+    return {
+        "correct": (SOL, [], 14, ""),
+        "blank": (ALL_BLANK, [], 0, ""),
+        "partial": ({**ALL_BLANK, "conv_output_size": SOL["conv_output_size"], "same_padding": SOL["same_padding"]},
+                    [], 6, ""),
+        "float32": ({**SOL, "conv2d": float32}, [], 14, ""),
+        "noisy": (noisy, [NOISY_SUFFIX], 14, ""),
+        "hardcoded": ({**ALL_BLANK, **HARDCODED}, [], None, ""),
+        "wrapper_book": ({**SOL, "conv2d": WRAPPER, "conv_output_size": ALIAS_IMPORT}, [], 6, ""),
+        "alias_method": ({**SOL, "conv3x3_forward": ALIAS_METHOD}, [], 11, ""),
+        "super_method": ({**SOL, "conv3x3_forward": SUPER_METHOD}, [], 11, ""),
+        "scipy": ({**SOL, "conv2d": SCIPY}, [], 9, ""),
+        "monkeypatch": ({**ALL_BLANK, "conv_output_size": MONKEYPATCH}, [], 0, ""),
+        "always_equal": (ALL_BLANK, [ALWAYS_EQUAL], 0, ""),
+        "transformer": (ALL_BLANK, [TRANSFORMER, "pass"], 0, ""),
+        "tamper": (SOL, [_tamper(paths)], 14, ""),
+        "background": (SOL, [_background(csv_path)], 14, ""),
+        "memory_hog": (SOL, [MEMORY], 14, ""),
+        "slow_function": ({**SOL, "conv2d": SLOW}, [], 9, ""),
+        "hang": (SOL, [HANG], 0, "超过"),
+        "truncated": (SOL, [], 0, "无法读取"),
+        "empty": (SOL, [], 0, "空"),
+        "flipped_flags": (SOL, [], 14, ""),
+        "no_padding": ({**SOL, "conv2d": NO_PADDING}, [], None, ""),
+    }
+
+
+def _notebook(answers, extra):
+    notebook = nbformat.read(assignments.source_path(NAME), as_version=4)
+    for cell in notebook.cells:
+        meta = cell.metadata.get("nbgrader", {})
+        if meta.get("grade") and "_hidden" in meta.get("grade_id", ""):
+            cell.source = "# 隐藏测试"          # what the student version holds
+        if meta.get("solution"):
+            cell.source = answers.get(meta["grade_id"], cell.source)
+    for source in extra:
+        notebook.cells.append(nbformat.v4.new_code_cell(source))
+    return notebook
+
+
+def _digest(paths):
+    return {str(p): hashlib.sha256(Path(p).read_bytes()).hexdigest() if Path(p).is_file() else None for p in paths}
+
+
+def make_class(course, folder, csv_path):
+    """Write the class into ``folder``; returns (students, protected paths)."""
+    victim = folder / "correct" / f"{NAME}.ipynb"
+    protected = [course / "gradebook.db", assignments.source_path(NAME, course), victim,
+                 ROOT / "cnnbook" / "numpy_cnn.py", ROOT / "README.md"]
+    students = _class([str(p) for p in protected + [csv_path]], csv_path)
+    for student, (answers, extra, _, _) in students.items():
+        (folder / student).mkdir(parents=True)
+        path = folder / student / f"{NAME}.ipynb"
+        nbformat.write(_notebook(answers, extra), path)
+    text = (folder / "truncated" / f"{NAME}.ipynb").read_text(encoding="utf-8")
+    (folder / "truncated" / f"{NAME}.ipynb").write_text(text[: len(text) // 2], encoding="utf-8")
+    (folder / "empty" / f"{NAME}.ipynb").write_bytes(b"")
+    flipped = json.loads((folder / "flipped_flags" / f"{NAME}.ipynb").read_text(encoding="utf-8"))
+    for cell in flipped["cells"]:
+        meta = cell.get("metadata", {}).get("nbgrader", {})
+        if meta.get("grade"):
+            meta["grade"] = False
+            cell["source"] = "pass"
+        if meta.get("solution"):
+            cell["source"] = "".join(cell["source"]) + "\n# ### BEGIN HIDDEN TESTS\n# ### END HIDDEN TESTS\n"
+    (folder / "flipped_flags" / f"{NAME}.ipynb").write_text(json.dumps(flipped), encoding="utf-8")
+    return students, protected
+
+
+def make_course(course):
+    shutil.copy(assignments.COURSE / "nbgrader_config.py", course)
+    shutil.copytree(assignments.COURSE / "source" / NAME, course / "source" / NAME)
+    shutil.copytree(assignments.COURSE / "grading", course / "grading")
+    (course / "gradebook.db").write_bytes(b"a gradebook")
+
+
+@pytest.fixture(scope="module")
+def graded(tmp_path_factory):
+    course = tmp_path_factory.mktemp("advcourse")
+    make_course(course)
+    folder = course.parent / "advcollected"
+    csv_path = course / "class.csv"
+    students, protected = make_class(course, folder, csv_path)
+    before = _digest(protected)
+    start = time.perf_counter()
+    assignments.grade(folder, course, csv_path, feedback=True, names=[NAME], time_limit=TIME_LIMIT,
+                      question_seconds=QUESTION_SECONDS)
+    seconds = time.perf_counter() - start
+    written = csv_path.read_bytes()
+    time.sleep(2)      # a process left behind would write now
+    after = _digest(protected)
+    with open(csv_path, encoding="utf-8") as handle:
+        rows = {row["student_id"]: row for row in csv.DictReader(handle)}
+    print(f"\nclass of {len(students)} graded in {seconds:.1f} s")
+    for student, (_, _, expected, _) in students.items():
+        print(f"  {student:15s} expected {expected!s:5}  got {rows[student][f'{NAME}/total']:>5}  {rows[student]['notes']}")
+    return {"rows": rows, "students": students, "course": course, "csv": csv_path, "written": written,
+            "before": before, "after": after, "seconds": seconds}
+
+
+STUDENTS = list(_class(["x"], Path("x")))
+
+
+@pytest.mark.parametrize("student", STUDENTS)
+def test_each_submission_gets_its_expected_score(graded, student):
+    _, _, expected, note = graded["students"][student]
+    row = graded["rows"][student]
+    if expected is not None:
+        assert float(row[f"{NAME}/total"]) == expected, row
+    if note:
+        assert note in row["notes"], row["notes"]
+
+
+def test_hardcoded_answers_get_the_public_points_only(graded):
+    """A random hidden case may hit one of the hard-coded inputs by chance: a few hundredths of a point."""
+    row = graded["rows"]["hardcoded"]
+    assert float(row[f"{NAME}/conv_output_size_public"]) == 1 and float(row[f"{NAME}/conv_output_size_hidden"]) < 0.1
+    assert float(row[f"{NAME}/same_padding_public"]) == 1 and float(row[f"{NAME}/same_padding_hidden"]) < 0.1
+    assert 2 <= float(row[f"{NAME}/total"]) < 2.2
+
+
+def test_a_partly_wrong_answer_gets_partial_credit(graded):
+    """conv2d that ignores `padding`: right on the cases that need no padding -> a fraction of the points."""
+    row = graded["rows"]["no_padding"]
+    assert float(row[f"{NAME}/conv2d_public"]) == pytest.approx(2 * 3 / 5)
+    assert 0 < float(row[f"{NAME}/conv2d_hidden"]) < 3
+    assert float(row[f"{NAME}/conv_output_size_hidden"]) == 2
+
+
+def test_partial_credit_is_per_test_case():
+    question = {"rtol": 1e-5, "atol": 1e-6}
+    import numpy as np
+    assert assignments._compare({"value": np.ones(3)}, {"value": np.ones(3) * (1 + 1e-7)}, question) is None
+    assert "形状" in assignments._compare({"value": np.ones(3)}, {"value": np.ones(4)}, question)
+    assert "不符" in assignments._compare({"value": np.ones(3)}, {"value": np.ones(3) * 1.1}, question)
+    assert "nan" in assignments._compare({"value": np.ones(3)}, {"value": np.full(3, np.nan)}, question)
+
+
+def test_nothing_outside_the_sandbox_changed(graded):
+    assert graded["after"] == graded["before"]
+    assert graded["csv"].read_bytes() == graded["written"], "something wrote to the CSV after grading"
+
+
+def test_no_process_outlives_grading(graded):
+    for marker in ("987654", "cnnbook_daemon_marker"):
+        found = subprocess.run(["pgrep", "-f", marker], capture_output=True, text=True)
+        assert found.stdout.strip() == "", f"a process with {marker} is still running"
+
+
+def test_feedback_never_shows_the_teachers_code(graded):
+    for student in STUDENTS:
+        page = graded["course"] / "feedback" / student / NAME / f"{NAME}.html"
+        text = page.read_text(encoding="utf-8")
+        assert "BEGIN SOLUTION" not in text and "BEGIN HIDDEN TESTS" not in text and "tampered" not in text
+        assert "_conv_int_arg(n" not in text
+
+
+def test_the_class_is_graded_within_its_time_budget(graded):
+    # 21 notebooks; the hanging one costs TIME_LIMIT on its own
+    assert graded["seconds"] < TIME_LIMIT + len(STUDENTS) * 20
