@@ -12,7 +12,7 @@ from numpy.lib.stride_tricks import sliding_window_view
 from cnnbook.checks import check_labels, check_positive_int
 
 
-# --- from chapters/02_convolution.ipynb, cell 17 ---
+# --- from chapters/02_convolution.ipynb, cell 18 ---
 class Conv3x3:
     """A convolution layer with ``num_filters`` 3x3 filters (valid padding, stride 1, no bias).
 
@@ -29,7 +29,8 @@ class Conv3x3:
         if is_bool or not isinstance(num_filters, (int, np.integer)) or num_filters < 1:
             raise ValueError(f"Conv3x3: num_filters 必须是正整数，收到的是 {num_filters!r}。")
         self.num_filters = int(num_filters)
-        # Dividing by 9 keeps the initial outputs small (each is the sum of 9 products).
+        # Victor Zhou's choice: divide by 9 so the initial outputs stay small (each is a sum of 9 products).
+        # Keeping the output variance equal to the input variance would divide by 3 = sqrt(fan_in).
         self.filters = np.random.default_rng(rng).standard_normal((self.num_filters, 3, 3)) / 9
 
     def iterate_regions(self, image):
@@ -58,7 +59,7 @@ class Conv3x3:
         return output
 
 
-# --- from chapters/02_convolution.ipynb, cell 29 ---
+# --- from chapters/02_convolution.ipynb, cell 34 ---
 def _conv_int_arg(value, name, minimum, caller):
     """Return ``value`` as a Python int >= ``minimum``, or raise ValueError naming ``caller``."""
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)):
@@ -101,7 +102,7 @@ def same_padding(n, k, s=1):
     return total // 2, total - total // 2
 
 
-# --- from chapters/02_convolution.ipynb, cell 40 ---
+# --- from chapters/02_convolution.ipynb, cell 48 ---
 def conv2d(x, kernels, stride=1, padding="valid"):
     """2-D convolution as deep learning defines it (cross-correlation, no bias), with padding and stride.
 
@@ -197,7 +198,8 @@ class Softmax:
         for name, value in (("input_len", input_len), ("nodes", nodes)):
             if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
                 raise ValueError(f"Softmax: {name} 必须是正整数，收到的是 {value!r}。")
-        # Dividing by input_len keeps the initial scores small, so every class starts near 1 / nodes.
+        # Victor Zhou's choice: dividing by input_len keeps the initial scores small, so every class starts
+        # near 1 / nodes.  Variance-preserving scaling would divide by sqrt(input_len) instead.
         self.weights = np.random.default_rng(rng).standard_normal((input_len, nodes)) / input_len
         self.biases = np.zeros(nodes)
 
