@@ -91,3 +91,42 @@ QUESTIONS = [
      "own": ["softmax_cross_entropy_gradient"],
      "public": lambda: [{"scores": np.array([1.0, 2.0, 3.0]), "label": 0}], "hidden": gradient_hidden},
 ]
+
+
+def pool2d_run(ns, case, out):
+    return {"value": ns["pool2d"](case["x"].copy(), case["k"], case["s"], mode=case["mode"])}
+
+
+def _pool_case(rng):
+    k, s, c = int(rng.integers(1, 5)), int(rng.integers(1, 4)), int(rng.integers(1, 4))
+    h, w = int(rng.integers(k, 13)), int(rng.integers(k, 13))
+    mode = str(rng.choice(["max", "avg"]))
+    x = rng.integers(0, 4, size=(h, w, c)).astype(float) if mode == "max" else rng.standard_normal((h, w, c))
+    return {"x": x, "k": k, "s": s, "mode": mode}
+
+
+def pool2d_backprop_run(ns, case, out):
+    return {"value": ns["pool2d_backprop"](case["x"].copy(), case["d_out"].copy(), case["k"], case["s"], mode=case["mode"])}
+
+
+def pool2d_backprop_hidden(rng):
+    cases = []
+    for _ in range(40):
+        case = _pool_case(rng)
+        h, w, c = case["x"].shape
+        case["d_out"] = rng.standard_normal(((h - case["k"]) // case["s"] + 1, (w - case["k"]) // case["s"] + 1, c))
+        cases.append(case)
+    return cases
+
+
+QUESTIONS += [
+    {"id": "pool2d", "run": pool2d_run, "rtol": 1e-9, "atol": 1e-12, "own": ["pool2d"],
+     "public": lambda: [{"x": _X, "k": 2, "s": 2, "mode": "max"}, {"x": _X, "k": 3, "s": 1, "mode": "max"},
+                        {"x": _X, "k": 2, "s": 2, "mode": "avg"}, {"x": np.zeros((7, 9, 3)), "k": 3, "s": 2, "mode": "max"}],
+     "hidden": lambda rng: [_pool_case(rng) for _ in range(40)]},
+    {"id": "pool2d_backprop", "run": pool2d_backprop_run, "rtol": 1e-9, "atol": 1e-12, "own": ["pool2d_backprop"],
+     "public": lambda: [{"x": _X, "d_out": np.ones((3, 3, 1)), "k": 2, "s": 1, "mode": "max"},
+                        {"x": _X, "d_out": np.ones((2, 2, 1)), "k": 2, "s": 2, "mode": "avg"},
+                        {"x": _X, "d_out": np.ones((2, 2, 1)), "k": 3, "s": 1, "mode": "avg"}],
+     "hidden": pool2d_backprop_hidden},
+]

@@ -154,3 +154,25 @@ QUESTIONS = [
      "public": lambda: [_train_case(np.random.default_rng(0), 11, 6, 4)],
      "hidden": lambda rng: [_train_case(rng, 8, int(rng.integers(3, 7)), int(rng.integers(2, 6))) for _ in range(5)]},
 ]
+
+
+def batch_run(ns, case, out):
+    loss, grad = ns["softmax_cross_entropy_batch"](case["scores"].copy(), case["labels"].copy())
+    return {"loss": float(loss), "grad": grad}
+
+
+def batch_hidden(rng):
+    cases = []
+    for _ in range(40):
+        n, c = int(rng.integers(1, 9)), int(rng.integers(2, 12))
+        scale = float(rng.choice([1.0, 30.0, 800.0]))
+        cases.append({"scores": rng.standard_normal((n, c)) * scale, "labels": rng.integers(0, c, size=n)})
+    return cases
+
+
+QUESTIONS += [
+    {"id": "softmax_cross_entropy_batch", "run": batch_run, "rtol": 1e-6, "atol": 1e-9,
+     "own": ["softmax_cross_entropy_batch"],
+     "public": lambda: [{"scores": np.array([[1.0, 2.0, 3.0], [1000.0, 0.0, -1000.0]]), "labels": np.array([2, 1])}],
+     "hidden": batch_hidden},
+]
