@@ -150,6 +150,35 @@ def train_model(model, x, y):
 }
 
 
+# A Keras model whose class overrides fit/evaluate/predict (it claims 99 % without learning): the grader
+# evaluates a copy loaded with Keras' own classes only, so such a model does not even load.
+KERAS_SUBCLASS = {
+    "build_model": '''
+class Cheat(keras.Sequential):
+    def fit(self, *args, **kwargs):
+        return super().fit(args[0][:10], args[1][:10], epochs=1, verbose=0)
+
+    def evaluate(self, *args, **kwargs):
+        return [0.01, 0.99]
+
+    def predict(self, x, *args, **kwargs):
+        return np.eye(10)[np.zeros(len(x), dtype=int)]
+
+
+def build_model():
+    model = Cheat([keras.Input(shape=(28, 28, 1)), layers.Conv2D(4, 3), layers.Flatten(),
+                   layers.Dense(10, activation="softmax")])
+    model.compile(optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    return model
+''',
+    "train_model": '''
+def train_model(model, x, y):
+    return model.fit(x, y)
+''',
+}
+EXTRA = {"04_keras_mnist": {"keras_subclass": (KERAS_SUBCLASS, 4)}}   # student: (replaced cells, expected total)
+
+
 def cells_by_id(notebook):
     return {cell.metadata["nbgrader"]["grade_id"]: cell for cell in notebook.cells if "nbgrader" in cell.metadata}
 
@@ -184,7 +213,8 @@ def course(tmp_path_factory):
         source = nbformat.read(assignments.source_path(name, course), as_version=4)
         solutions = {gid: cell.source for gid, cell in cells_by_id(source).items() if gid in solution_ids(source)}
         cheats = {**solutions, **HARDCODED.get(name, {})}
-        for student, replacements in (("reference", solutions), ("blank", {}), ("hardcoded", cheats)):
+        extra = [(student, {**solutions, **cells}) for student, (cells, _) in EXTRA.get(name, {}).items()]
+        for student, replacements in [("reference", solutions), ("blank", {}), ("hardcoded", cheats)] + extra:
             (folder / student).mkdir(parents=True, exist_ok=True)
             nbformat.write(submission(release, source, replacements), folder / student / f"{name}.ipynb")
     start = time.perf_counter()
@@ -292,6 +322,13 @@ def test_csv_has_points_per_question_and_totals(course):
     assert float(rows["reference"]["total"]) == float(rows[assignments.MAX_ROW]["total"])
     assert float(rows["blank"]["total"]) == 0
     assert rows["reference"]["notes"] == ""
+
+
+@pytest.mark.parametrize("name, student", [(n, s) for n, students in EXTRA.items() for s in students])
+def test_attacks_on_an_assignment_get_their_expected_score(course, name, student):
+    _, rows = course
+    got = scores(rows, student, name)
+    assert got["total"] == EXTRA[name][student][1], got
 
 
 @pytest.mark.parametrize("name", NAMES)
