@@ -44,6 +44,23 @@ def saved_cells(chapters_dir=CHAPTERS):
                 yield match.group(1), path, index, rest.strip("\n")
 
 
+def merge_imports(lines):
+    """One line per import: ``from M import a`` and ``from M import a, b`` become ``from M import a, b``.
+
+    Keeps the order in which modules (and names) first appear.
+    """
+    merged = {}
+    for line in lines:
+        match = re.fullmatch(r"from (\S+) import (.+)", line.strip())
+        if match:
+            names = merged.setdefault(("from", match.group(1)), [])
+            names += [n.strip() for n in match.group(2).split(",") if n.strip() not in names]
+        else:
+            merged.setdefault(("import", line.strip()), None)
+    return [f"from {key} import {', '.join(names)}" if kind == "from" else key
+            for (kind, key), names in merged.items()]
+
+
 def render_modules(chapters_dir=CHAPTERS):
     """Return ``{module name: file text}`` for every module that has saved cells."""
     imports, bodies = {}, {}
@@ -54,8 +71,7 @@ def render_modules(chapters_dir=CHAPTERS):
             if line.startswith(("import ", "from ")):
                 if line.rstrip().endswith(("(", "\\")):
                     raise SystemExit(f"{path.name} cell {index}: write each import on one line")
-                if line not in module_imports:
-                    module_imports.append(line)
+                module_imports.append(line)
             else:
                 body_lines.append(line)
         body = "\n".join(body_lines).strip("\n")
@@ -68,7 +84,7 @@ def render_modules(chapters_dir=CHAPTERS):
             '``python scripts/export_code.py``."""\n'
             f"{GENERATED_TAG}\n"
         )
-        import_block = "\n".join(imports[module])
+        import_block = "\n".join(merge_imports(imports[module]))
         texts[module] = header + ("\n" + import_block + "\n" if import_block else "") + "\n\n" + "\n\n".join(blocks)
     return texts
 

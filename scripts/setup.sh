@@ -7,6 +7,13 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 PYTHON=${PYTHON:-python3}
+# The pinned requirements install on Python 3.11, 3.12 and 3.13 (numpy 2.4 and others need >= 3.11;
+# TensorFlow 2.21 has no wheels for 3.14).
+if ! "$PYTHON" -c 'import sys; sys.exit(not (3, 11) <= sys.version_info[:2] <= (3, 13))'; then
+  echo "这本书需要 Python 3.11、3.12 或 3.13；$PYTHON 是 $("$PYTHON" --version 2>&1)。" >&2
+  echo "Set PYTHON to a supported interpreter, e.g.  PYTHON=python3.12 bash scripts/setup.sh" >&2
+  exit 1
+fi
 if [ ! -x .venv/bin/python ]; then
   "$PYTHON" -m venv .venv
 fi

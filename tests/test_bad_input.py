@@ -130,6 +130,15 @@ def test_bad_seeds(rng):
         make_rng(rng, "Conv3x3")
 
 
+@pytest.mark.parametrize("layer", [lambda rng: Conv3x3(2, rng=rng), lambda rng: Softmax(4, 2, rng=rng)],
+                         ids=["Conv3x3", "Softmax"])
+def test_layers_name_a_bad_seed(layer):
+    with pytest.raises(ValueError, match=r"(Conv3x3|Softmax): rng 必须是"):
+        layer(-5)
+    with pytest.raises(ValueError, match="rng 必须是"):
+        layer("0")
+
+
 def test_good_seeds():
     assert make_rng(3, "f").integers(1000) == np.random.default_rng(3).integers(1000)
     generator = np.random.default_rng(1)
