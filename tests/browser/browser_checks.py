@@ -234,7 +234,7 @@ def full_page_screenshot(page, path: Path) -> Path:
     page.evaluate("() => { if (document.activeElement) document.activeElement.blur(); window.scrollTo(0, 0); }")
     page.wait_for_timeout(200)
     path.parent.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(path), full_page=True)
+    page.screenshot(path=str(path), full_page=True, timeout=120000)  # long pages on a busy 2-core machine
     return path
 
 
