@@ -307,8 +307,8 @@ def test_hardcoded_answers_pass_public_tests_but_fail_hidden_ones(course, name):
             assert got[grade_id] == expected, f"{grade_id}: the hard-coded answer should get {expected} on the public test"
     hidden = [gid for gid in got if gid.endswith("_hidden") and gid[: -len("_hidden")] in cheated]
     assert hidden, "the hard-coded cells have no hidden tests"
-    for grade_id in hidden:
-        assert got[grade_id] == 0, f"{grade_id}: the hidden test did not catch the hard-coded answer"
+    for grade_id in hidden:  # a random case may hit a hard-coded input by chance: at most a few hundredths
+        assert got[grade_id] < 0.05 * full[grade_id], f"{grade_id}: the hidden test did not catch the hard-coded answer"
     assert got["total"] < full["total"]
 
 

@@ -176,3 +176,41 @@ QUESTIONS += [
      "public": lambda: [{"scores": np.array([[1.0, 2.0, 3.0], [1000.0, 0.0, -1000.0]]), "labels": np.array([2, 1])}],
      "hidden": batch_hidden},
 ]
+
+
+def im2col_run(ns, case, out):
+    return {"value": ns["im2col"](case["x"].copy(), case["kh"], case["kw"], stride=case["stride"])}
+
+
+def _window_case(rng):
+    kh, kw, s, c = int(rng.integers(1, 5)), int(rng.integers(1, 5)), int(rng.integers(1, 4)), int(rng.integers(1, 4))
+    return {"x": rng.standard_normal((int(rng.integers(kh, 12)), int(rng.integers(kw, 12)), c)),
+            "kh": kh, "kw": kw, "stride": s}
+
+
+def conv2d_im2col_run(ns, case, out):
+    return {"value": ns["conv2d_im2col"](case["x"].copy(), case["kernels"].copy(), stride=case["stride"])}
+
+
+def conv2d_im2col_hidden(rng):
+    cases = []
+    for _ in range(30):
+        case = _window_case(rng)
+        case["kernels"] = rng.standard_normal((case.pop("kh"), case.pop("kw"), case["x"].shape[2], int(rng.integers(1, 4))))
+        cases.append(case)
+    return cases
+
+
+QUESTIONS += [
+    {"id": "im2col", "run": im2col_run, "rtol": 1e-5, "atol": 1e-6, "own": ["im2col"],
+     "public": lambda: [{"x": np.arange(18.0).reshape(3, 3, 2), "kh": 2, "kw": 2, "stride": 1},
+                        {"x": np.zeros((7, 9, 3)), "kh": 3, "kw": 3, "stride": 2}],
+     "hidden": lambda rng: [_window_case(rng) for _ in range(30)]},
+    {"id": "conv2d_im2col", "run": conv2d_im2col_run, "rtol": 1e-5, "atol": 1e-6, "own": ["conv2d_im2col"],
+     "public": lambda: [
+         {"x": np.array([[0, 50, 0, 29], [0, 80, 31, 2], [33, 90, 0, 75], [0, 9, 0, 95]], dtype=float)[:, :, None],
+          "kernels": np.array([[-1, 0, 1], [-2, 0, 2], [-1, 0, 1]], dtype=float)[:, :, None, None], "stride": 1},
+         {"x": np.ones((5, 5, 3)), "kernels": np.ones((3, 3, 3, 4)), "stride": 1},
+         {"x": np.zeros((9, 9, 2)), "kernels": np.zeros((3, 3, 2, 5)), "stride": 2}],
+     "hidden": conv2d_im2col_hidden},
+]
