@@ -354,3 +354,18 @@ def test_feedback_never_shows_the_teachers_code(graded):
 def test_the_class_is_graded_within_its_time_budget(graded):
     # 21 notebooks; the hanging one costs TIME_LIMIT on its own
     assert graded["seconds"] < TIME_LIMIT + len(STUDENTS) * 20
+
+
+def test_lms_export_has_no_max_row(tmp_path):
+    course = tmp_path / "course"
+    course.mkdir()
+    make_course(course)
+    (tmp_path / "subs" / "s1").mkdir(parents=True)
+    nbformat.write(_notebook(SOL, []), tmp_path / "subs" / "s1" / f"{NAME}.ipynb")
+    csv_path = tmp_path / "lms.csv"
+    assert assignments.main(["--course", str(course), "grade", str(tmp_path / "subs"), "--csv", str(csv_path),
+                             "--lms", "--seed", "7"]) == 0
+    with open(csv_path, encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    assert [row["student_id"] for row in rows] == ["s1"] and float(rows[0]["total"]) == 14
+    assert "seed 7" in (course / "grading.log").read_text(encoding="utf-8")
