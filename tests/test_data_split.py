@@ -177,3 +177,13 @@ def test_full_download_failure_restores_the_timeout_and_names_the_remedies(tmp_p
     message = str(caught.value)
     assert "no network" in message and "连上网络" in message and "load_mnist()" in message
     assert str(tmp_path / "datasets" / "mnist.npz") in message
+
+
+@pytest.mark.parametrize("image_shape", [(28, 27), (27, 28)])
+def test_full_refuses_images_that_are_not_28_by_28(tmp_path, monkeypatch, image_shape):
+    monkeypatch.setenv("KERAS_HOME", str(tmp_path))
+    arrays = fake_mnist()
+    arrays["x_test"] = np.zeros((3, *image_shape), np.uint8)
+    write_cache(tmp_path / "datasets" / "mnist.npz", arrays)
+    with pytest.raises(ValueError, match="形状不对"):
+        load_mnist("full", verbose=False)

@@ -264,13 +264,13 @@ def test_show_digits_accepts_lists_and_numpy_ints():
 
 @pytest.mark.parametrize("size", [np.inf, True, None])
 def test_show_digits_refuses_bad_sizes(size):
-    with pytest.raises(ValueError, match="size"):
+    with pytest.raises(ValueError, match="show_digits: size"):
         plotting.show_digits(np.zeros((2, 28, 28)), [0, 1], size=size)
 
 
 @pytest.mark.parametrize("ncols", [True, np.bool_(True)])
 def test_show_digits_refuses_bool_ncols(ncols):
-    with pytest.raises(ValueError, match="ncols"):
+    with pytest.raises(ValueError, match="show_digits: ncols"):
         plotting.show_digits(np.zeros((2, 28, 28)), [0, 1], ncols=ncols)
 
 

@@ -335,3 +335,110 @@ def test_initial_softmax_weights_are_standard_normal_over_input_len(softmax_cls,
 def test_methods_added_by_add_to_class_are_named_after_their_class():
     for cls in (Conv3x3, MaxPool2, Softmax):
         assert cls.backprop.__qualname__ == f"{cls.__name__}.backprop"
+
+
+# --- more survivors: far-apart scores, min_size on both axes, argument checks ------------------------
+
+# Scores more than 710 apart: exp(score - min) overflows, only exp(score - max) is safe.
+FAR = np.array([[800.0, 0.0, -800.0], [0.0, -800.0, 800.0]])
+FAR_LABELS = np.array([0, 2])
+
+
+def test_softmax_batch_subtracts_the_row_maximum_not_the_minimum():
+    layer = big_scores_layer(SoftmaxBatch, FAR)
+    probs = layer.forward(FAR)
+    np.testing.assert_allclose(probs, scipy_softmax(FAR, axis=1), rtol=1e-12, atol=1e-300)
+    layer.backprop(cross_entropy_batch(probs, FAR_LABELS)[1], 0.0)
+    expected = (scipy_softmax(FAR, axis=1) - np.eye(3)[FAR_LABELS]) / 2
+    np.testing.assert_allclose(layer.last_grads["biases"], expected.sum(axis=0), atol=1e-12)
+
+
+def test_softmax_single_subtracts_the_maximum_not_the_minimum():
+    layer = big_scores_layer(Softmax, FAR[0])
+    probs = layer.forward(FAR[0])
+    np.testing.assert_allclose(probs, scipy_softmax(FAR[0]), rtol=1e-12, atol=1e-300)
+    layer.backprop(cross_entropy(probs, 0)[1], 0.0)
+    np.testing.assert_allclose(layer.last_grads["biases"], scipy_softmax(FAR[0]) - [1, 0, 0], atol=1e-12)
+
+
+@pytest.mark.parametrize("layer, shape", [
+    (Conv3x3Fast(2), (5, 2)), (Conv3x3Fast(2), (2, 5)),
+    (Conv3x3Batch(2), (1, 5, 2)), (Conv3x3Batch(2), (1, 2, 5)),
+    (Conv3x3(2), (5, 2)), (Conv3x3(2), (2, 5)),
+])
+def test_conv_refuses_a_too_small_height_or_width(layer, shape):
+    with pytest.raises(ValueError, match="高和宽至少要是 3"):
+        layer.forward(np.zeros(shape))
+
+
+@pytest.mark.parametrize("layer, shape", [
+    (MaxPool2Fast(), (1, 4, 2)), (MaxPool2Fast(), (4, 1, 2)),
+    (MaxPool2Batch(), (3, 1, 4, 2)), (MaxPool2Batch(), (3, 4, 1, 2)),
+    (MaxPool2(), (1, 4, 2)), (MaxPool2(), (4, 1, 2)),
+])
+def test_pool_refuses_a_too_small_height_or_width(layer, shape):
+    with pytest.raises(ValueError, match="高和宽至少要是 2"):
+        layer.forward(np.zeros(shape))
+
+
+def test_softmax_batch_checks_its_input():
+    layer = SoftmaxBatch(4, 3, rng=0)
+    x = np.arange(8.0).reshape(2, 2, 2) / 10
+    np.testing.assert_array_equal(layer.forward(x.tolist()), layer.forward(x))
+    with pytest.raises(ValueError, match="SoftmaxBatch.forward.*NaN"):
+        layer.forward(np.full((2, 4), np.nan))
+    with pytest.raises(ValueError, match="每个样本需要 4 个输入值"):
+        layer.forward(np.zeros((4, 2)))       # 8 values = 2 x 4, but 2 per example
+
+
+def test_softmax_batch_backprop_checks_its_arguments():
+    layer = SoftmaxBatch(4, 3, rng=0)
+    layer.forward(np.zeros((2, 4)))
+    with pytest.raises(ValueError, match="SoftmaxBatch.backprop.*形状"):
+        layer.backprop(np.zeros((2, 4)), 0.1)
+    with pytest.raises(ValueError, match="SoftmaxBatch.backprop.*learn_rate"):
+        layer.backprop(np.zeros((2, 3)), -0.1)
+
+
+def test_check_backprop_args_accepts_a_shape_given_as_a_list():
+    from cnnbook.numpy_cnn import check_backprop_args
+
+    out = check_backprop_args([[1, 2, 3], [4, 5, 6]], [2, 3], 0.5, "f")
+    assert out.dtype == np.float64 and out.shape == (2, 3)
+
+
+# --- conv_output_size, same_padding, conv2d argument checks ----------------------------------------
+
+def test_conv_output_size_bounds():
+    from cnnbook.numpy_cnn import conv_output_size
+
+    with pytest.raises(ValueError, match="n（输入边长） 不能小于 1"):
+        conv_output_size(0, 1, 1)
+    with pytest.raises(ValueError, match="放不下"):
+        conv_output_size(1, 4, 1)            # 1 + 2 * 1 = 3 < 4
+    assert conv_output_size(2, 4, 1) == 1    # 2 + 2 * 1 = 4: fits exactly once
+
+
+def test_same_padding_defaults_and_checks():
+    from cnnbook.numpy_cnn import same_padding
+
+    assert same_padding(4, 3) == (1, 1) and same_padding(4, 3, 2) == (0, 1)
+    for n, k in [(0, 3), (4, 0), (4, 2.5)]:
+        with pytest.raises(ValueError, match="same_padding"):
+            same_padding(n, k)
+
+
+@pytest.mark.parametrize("stride", [0, -1, 1.5, True])
+def test_conv2d_names_a_bad_stride(stride):
+    from cnnbook.numpy_cnn import conv2d
+
+    with pytest.raises(ValueError, match="conv2d: stride"):
+        conv2d(np.zeros((5, 5)), np.ones((3, 3)), stride=stride)
+
+
+@pytest.mark.parametrize("padding", [True, 2.5, None, "full"])
+def test_conv2d_names_a_bad_padding(padding):
+    from cnnbook.numpy_cnn import conv2d
+
+    with pytest.raises(ValueError, match="padding 只能是"):
+        conv2d(np.zeros((5, 5)), np.ones((3, 3)), padding=padding)
