@@ -505,16 +505,20 @@ class Sandbox:
         for name in ("ld.so.cache", "ld.so.conf", "ld.so.conf.d", "localtime", "nsswitch.conf", "passwd", "group"):
             if os.path.exists(f"/etc/{name}"):
                 args += ["--ro-bind", f"/etc/{name}", f"/etc/{name}"]
+        # /tmp first: a venv that lives under /tmp (a clone there) is bound on top of the empty /tmp.
+        args += ["--proc", "/proc", "--dev", "/dev", "--perms", "1777", "--tmpfs", "/tmp"]
+        made |= {Path("/proc"), Path("/dev"), Path("/tmp")}
+        bound = [Path("/usr")]  # trees bound read-only so far; a prefix inside one needs no bind of its own
         for prefix in sorted({os.path.realpath(sys.base_prefix), sys.prefix}):
-            if not any(Path(prefix).is_relative_to(m) for m in made if m != Path("/")):
+            if not any(Path(prefix).is_relative_to(tree) for tree in bound):
                 args += self._ro_tree(prefix, made)
+                bound.append(Path(prefix))
         site = Path(importlib.util.find_spec("numpy").origin).parent.parent
         for package in hide:
             for path in site.glob(package):
                 if path.is_dir():
                     args += ["--tmpfs", str(path)]
-        args += ["--proc", "/proc", "--dev", "/dev", "--perms", "1777", "--tmpfs", "/tmp",
-                 "--perms", "0755", "--dir", "/grade",
+        args += ["--perms", "0755", "--dir", "/grade",
                  "--ro-bind", str(in_dir), "/grade/in", "--bind", str(out_dir), "/grade/out", "--chdir", "/tmp"]
         limits = ["prlimit", f"--as={(memory_mb or self.memory_mb) * 2**20}", f"--nproc={self.processes}",
                   f"--fsize={self.file_mb * 2**20}", "--core=0", "--nofile=512", "--"]
