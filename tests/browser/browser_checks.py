@@ -219,9 +219,11 @@ async () => {
 def open_page(browser, base_url: str, page_path: str, viewport=SCREEN):
     """Load one page of the book and wait until images, MathJax and fonts are done; returns (page, watch)."""
     page, watch = new_page(browser, base_url, viewport)
-    page.goto(urljoin(base_url, page_path), wait_until="load", timeout=30000)
+    # Generous waits: on a busy 2-core machine (a build or a second test run beside this one) a page with
+    # MathJax and many images can take well over 10 s to go quiet.  Only waits, no check is loosened.
+    page.goto(urljoin(base_url, page_path), wait_until="load", timeout=90000)
     page.evaluate(WAIT_FOR_PAGE_JS)
-    page.wait_for_load_state("networkidle", timeout=10000)
+    page.wait_for_load_state("networkidle", timeout=60000)
     return page, watch
 
 
