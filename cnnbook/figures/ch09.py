@@ -1,4 +1,4 @@
-"""Chapter 8 figure: the chapter's Keras CNN drawn as a stack of boxes.
+"""Chapter 9 figure: the chapter's Keras CNN drawn as a stack of boxes.
 
 ``keras.utils.plot_model`` would need pydot and the Graphviz ``dot`` program (an
 apt package the book's setup cannot install), so the diagram is drawn here with
@@ -36,7 +36,7 @@ GAP = 0.55
 
 
 def build_model():
-    """Chollet's MNIST CNN with the layer names used in chapter 8 (input (28, 28, 1), output (10,))."""
+    """Chollet's MNIST CNN with the layer names used in chapter 9 (input (28, 28, 1), output (10,))."""
     import keras
 
     layers = keras.layers
@@ -150,6 +150,6 @@ def draw_model(rows, input_shape, path):
 
 
 def make(outdir):
-    path = outdir / "ch08_model.png"
+    path = outdir / "ch09_model.png"
     draw_model(layer_rows(build_model()), INPUT_SHAPE, path)
     return [path]

@@ -1,4 +1,4 @@
-"""Chapter 6 figures: computation graphs drawn as boxes and arrows.
+"""Chapter 7 figures: computation graphs drawn as boxes and arrows.
 
 ``draw_dag`` draws any small directed acyclic graph (nodes in layers, left to right).
 ``graph_dag`` reads the nodes and edges of a ``tf.Graph`` -- one node per operation, or one
@@ -165,7 +165,7 @@ def graph_dag(graph, by_scope=False, skip=()):
 
 
 def make(outdir):
-    """Draw ch06_session.png: the graph of z = (x + y) * 2 in a session, fed and fetched."""
+    """Draw ch07_session.png: the graph of z = (x + y) * 2 in a session, fed and fetched."""
     setup_chinese_fonts()
     nodes = ["x", "y", "add", "two", "mul"]
     edges = [("x", "add"), ("y", "add"), ("add", "mul"), ("two", "mul")]
@@ -195,7 +195,7 @@ def make(outdir):
     ax.text(*fetch_at, "sess.run(z)\n返回 6.0", ha="center", va="center", fontsize=12)
     ax.set_xlim(x_min - 2.4, x_max + 2.4)
     ax.set_ylim(-1.25, 1.7)
-    path = outdir / "ch06_session.png"
+    path = outdir / "ch07_session.png"
     fig.savefig(path, dpi=150, bbox_inches="tight", pad_inches=0.05)
     plt.close(fig)
     return [path]
