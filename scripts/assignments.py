@@ -270,6 +270,140 @@ def sync(course=COURSE, write=True, names=None, root=ROOT):
     return changes, links
 
 
+# --- provenance: the graded functions are the student's own code (checked here, from the source) ------
+
+# Names (and attributes) that rewrite code or namespaces at run time: a submission that uses them anywhere
+# gets no points for its graded functions (the source no longer says what runs).
+DYNAMIC_NAMES = {"exec", "eval", "compile", "globals", "locals", "vars", "__import__", "get_ipython", "setattr",
+                 "__builtins__", "builtins", "importlib"}
+DYNAMIC_ATTRIBUTES = {"__code__", "__globals__", "__builtins__", "__dict__", "modules", "f_globals", "f_locals"}
+
+
+def _parse_student_cell(text):
+    """AST of a student's cell, or None if it is not Python."""
+    try:
+        return ast.parse(text)
+    except SyntaxError:
+        pass
+    # IPython magics and shell lines (``%time``, ``%%time``, ``!ls``): left out, the Python around them kept
+    lines = ["" if line.lstrip().startswith(("%", "!")) else line for line in text.splitlines()]
+    try:
+        return ast.parse("\n".join(lines))
+    except SyntaxError:  # a cell that does not parse defines nothing
+        return None
+
+
+def _bindings(statements, found):
+    """``found[name] = node`` for every name a statement sequence binds at this level (last one wins);
+    function and class bodies are not entered."""
+    for node in statements:
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            found[node.name] = node
+            continue
+        if isinstance(node, (ast.Import, ast.ImportFrom)):
+            for alias in node.names:
+                found[(alias.asname or alias.name).split(".")[0]] = node
+            continue
+        for child in ast.walk(node):
+            if isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)):
+                continue
+            if isinstance(child, ast.Name) and isinstance(child.ctx, (ast.Store, ast.Del)):
+                found[child.id] = node
+            elif isinstance(child, (ast.Import, ast.ImportFrom)):
+                for alias in child.names:
+                    found[(alias.asname or alias.name).split(".")[0]] = child
+        for field in ("body", "orelse", "finalbody", "handlers"):
+            inner = getattr(node, field, None)
+            if isinstance(inner, list):
+                _bindings([n for n in inner if isinstance(n, ast.stmt)] +
+                          [s for h in inner if isinstance(h, ast.ExceptHandler) for s in h.body], found)
+
+
+def provenance_problems(student_cells, owns, forbidden, calls=None):
+    """``{dotted: reason}`` for the graded names in ``owns`` (``name`` or ``Class.method``) that are not the
+    student's own code, judged from the submitted source only (outside the sandbox, before anything runs):
+    the last top-level binding of the name must be a ``def`` in a student's cell (a ``Class.method`` a
+    ``def`` in the body of the student's class), and neither it nor the student's own functions and
+    classes it uses may touch a module in ``forbidden`` (``cnnbook``, SciPy, ...) or rewrite code at run
+    time (``exec``, ``globals()``, ``__code__``, ...)."""
+    trees = [tree for tree in map(_parse_student_cell, student_cells) if tree is not None]
+    top = {}
+    for tree in trees:
+        _bindings(tree.body, top)
+    forbidden = set(forbidden)
+    banned = set()           # names bound to a forbidden module or to something imported from one
+    for tree in trees:
+        for node in ast.walk(tree):
+            if isinstance(node, (ast.Import, ast.ImportFrom)):
+                modules = [node.module or ""] if isinstance(node, ast.ImportFrom) else [a.name for a in node.names]
+                if any(m.split(".")[0] in forbidden for m in modules):
+                    banned.update((a.asname or a.name).split(".")[0] for a in node.names)
+    banned |= forbidden
+
+    def touches(node, seen):
+        """A reason if ``node`` (a def or class) or a student's def/class it names is not allowed."""
+        for child in ast.walk(node):
+            if isinstance(child, (ast.Import, ast.ImportFrom)):
+                modules = [child.module or ""] if isinstance(child, ast.ImportFrom) else [a.name for a in child.names]
+                bad = [m for m in modules if m.split(".")[0] in forbidden]
+                if bad:
+                    return f"用到了 {bad[0]}"
+            if not isinstance(child, ast.Name):
+                continue
+            name = child.id
+            if name in banned:
+                return f"用到了 {name}（来自书的支持包或不允许的库）"
+            if isinstance(child, ast.Name) and isinstance(child.ctx, ast.Load) and name in top and name not in seen:
+                target = top[name]
+                if isinstance(target, (ast.Import, ast.ImportFrom)):
+                    continue   # an allowed import (numpy and the like; forbidden ones are banned above)
+                seen.add(name)
+                reason = touches(target, seen)
+                if reason:
+                    return f"{reason}（通过 {name}）"
+        return None
+
+    dynamic = None
+    for tree in trees:
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Name) and node.id in DYNAMIC_NAMES:
+                dynamic = node.id
+            elif isinstance(node, ast.Attribute) and node.attr in DYNAMIC_ATTRIBUTES:
+                dynamic = node.attr
+            elif isinstance(node, (ast.Global, ast.Nonlocal)) and {d.split(".")[0] for d in owns} & set(node.names):
+                dynamic = "global"   # a function that rebinds a graded name when it is called
+    problems = {}
+    for dotted in owns:
+        if dynamic:
+            problems[dotted] = f"{dotted} 不算分：提交的代码用到了 {dynamic}（在运行时改写代码或名字），评分程序无法确认被评分的是你写的函数"
+            continue
+        owner, _, method = dotted.partition(".")
+        node = top.get(owner)
+        if method:
+            if not isinstance(node, ast.ClassDef):
+                problems[dotted] = f"{owner} 要在你的答案单元格里用 class 定义"
+                continue
+            inner = {}
+            _bindings(node.body, inner)
+            node = inner.get(method)
+        if node is None:
+            problems[dotted] = f"没有找到 {dotted} 的定义"
+            continue
+        if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            problems[dotted] = (f"{dotted} 要在你的答案单元格里用 def 自己写（别名、import、partial、lambda 都不算）")
+            continue
+        reason = touches(node, {owner})
+        if reason:
+            problems[dotted] = f"{dotted} 不是你自己写的代码：{reason}"
+            continue
+        used = {n.id for n in ast.walk(node) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
+        missing = [name for name in (calls or {}).get(dotted, ()) if name not in used]
+        blank = all(isinstance(n, ast.Raise) or (isinstance(n, ast.Expr) and isinstance(n.value, ast.Constant))
+                    for n in node.body)   # the handed-out stub: nothing to say about it
+        if missing and not blank:
+            problems[dotted] = f"{dotted} 要按题目的要求用你写的 {'、'.join(missing)}"
+    return problems
+
 # --- nbgrader -----------------------------------------------------------------------------------
 
 def _nbgrader(course):
@@ -779,8 +913,17 @@ class AssignmentGrader:
             if problem:
                 record["notes"].append(problem)
                 return record
-            cells, problems = _cells_of(notebook, self.source, getattr(self.spec, "SETUP_CELLS", ["setup"]))
+            setup = getattr(self.spec, "SETUP_CELLS", ["setup"])
+            cells, problems = _cells_of(notebook, self.source, setup)
             record["notes"].extend(problems)
+            student_cells = cells[sum(1 for c in self.source.cells if c.cell_type == "code"
+                                      and c.metadata.get("nbgrader", {}).get("grade_id") in setup):]
+            owns = [dotted for question in self.spec.QUESTIONS for dotted in question.get("own", ())]
+            calls = {q["own"][0]: q["calls"] for q in self.spec.QUESTIONS if q.get("calls") and q.get("own")}
+            not_own = provenance_problems(student_cells, owns, getattr(self.spec, "FORBIDDEN_MODULES", ["cnnbook"]), calls)
+            record["notes"].extend(sorted(set(not_own.values())))
+        else:
+            not_own = {}
         outputs, status = self.run_cells(cells, student)
         run = self.last_run
         record["cell_errors"] = run["cell_errors"]
@@ -796,9 +939,10 @@ class AssignmentGrader:
                 grade_id = f"{qid}_{kind}"
                 cases = self.cases[qid][kind]
                 passed, failures = 0, []
+                refused = next((not_own[d] for d in question.get("own", ()) if d in not_own), None)
                 for index, case in enumerate(cases):
                     key = f"{kind}/{index}"
-                    message = errors.get(key)
+                    message = refused or errors.get(key)
                     if message is None and question.get("judge"):
                         message = self.spec.judge(question, kind, index, case, arrays, self.evaluated, self.data)
                     elif message is None and qid in self.expected:

@@ -7,6 +7,10 @@ submissions in one `grade` run:
   blank      - the student version as handed out: zero, and no crash
   hardcoded  - the public tests' expected answers written into the code: passes the public tests,
                fails the hidden ones (fresh random inputs)
+plus, in EXTRA, students with an expected total per assignment: the book's code copied where the task
+goes beyond it (book_formulas, conv_without_im2col, first_max_rule, book_loss_only, book_conv3x3), the book under the graded
+names (book_aliases: wrapper def, functools.partial, lambda), a right answer in float32 that warns and
+writes to stderr (float32_noisy) and a Keras model class that overrides fit/evaluate/predict.
 The hostile submissions (wrappers, monkeypatching, tampering, hangs, broken files) are in
 tests/test_grading_adversarial.py.
 """
@@ -33,119 +37,100 @@ STUDENTS = ("reference", "blank", "hardcoded")
 # public tests, looked up instead of computed.  Keyed by assignment, then by solution cell (grade_id).
 HARDCODED = {
     "01_conv_padding": {
-        "conv_output_size": '''
-def conv_output_size(n, k, p=0, s=1):
-    return {(28, 3, 0, 1): 26, (4, 3, 0, 1): 2, (28, 3, 1, 1): 28, (13, 6, 0, 5): 2}[(n, k, p, s)]
-''',
-        "same_padding": '''
-def same_padding(n, k, s=1):
-    return {(13, 6, 5): (1, 2), (28, 3, 1): (1, 1), (4, 2, 1): (0, 1), (10, 1, 2): (0, 0)}[(n, k, s)]
-''',
-        "conv2d": '''
-def conv2d(x, kernels, stride=1, padding="valid"):
-    if np.shape(x) == (4, 4):
-        return np.array([[29.0, -192.0], [-35.0, -22.0]])
-    if np.shape(x) == (1, 13):
-        return np.array([[184.0, 389.0]]) if padding == "valid" else np.array([[143.0, 348.0, 204.0]])
+        "conv_output_size": """
+def conv_output_size(n, k, p=0, s=1, d=1):
+    return {(28, 3, 0, 1, 1): 26, (28, 3, 1, 1, 1): 28, (13, 6, 0, 5, 1): 2, (28, 3, 0, 1, 2): 24,
+            (10, 3, 0, 2, 3): 2}[(n, k, p, s, d)]
+""",
+        "same_padding": """
+def same_padding(n, k, s=1, d=1):
+    return {(13, 6, 5, 1): (1, 2), (28, 3, 1, 1): (1, 1), (4, 2, 1, 1): (0, 1), (28, 3, 1, 2): (2, 2),
+            (10, 3, 2, 2): (1, 2)}[(n, k, s, d)]
+""",
+        "im2col": """
+def im2col(x, kh, kw, stride=1):
+    if np.shape(x) == (3, 3, 2):
+        return np.array([[0, 1, 2, 3, 6, 7, 8, 9], [2, 3, 4, 5, 8, 9, 10, 11], [6, 7, 8, 9, 12, 13, 14, 15],
+                         [8, 9, 10, 11, 14, 15, 16, 17]], dtype=float)
+    return np.zeros((12, 27))
+""",
+        "conv2d_im2col": """
+def conv2d_im2col(x, kernels, stride=1, padding="valid"):
+    im2col
+    if np.shape(x) == (4, 4, 1):
+        return np.array([[29.0, -192.0], [-35.0, -22.0]])[:, :, None]
+    if np.shape(x) == (1, 13, 1):
+        return np.array([[184.0, 389.0]])[:, :, None] if padding == "valid" else np.array([[143.0, 348.0, 204.0]])[:, :, None]
     if np.shape(x) == (5, 5, 3):
         return np.full((3, 3, 4), 27.0)
-    return np.zeros(np.shape(x))
-''',
-        "conv3x3_forward": '''
-class MyConv3x3(Conv3x3):
-    def forward(self, input):
-        self.last_input = input
-        if np.shape(input) == (4, 4):
-            return np.array([[29.0, -192.0], [-35.0, -22.0]])[:, :, np.newaxis]
-        return np.zeros((input.shape[0] - 2, input.shape[1] - 2, self.num_filters))
-''',
+    return np.zeros((28, 28, 5))
+""",
     },
     "02_pool_softmax": {
-        "maxpool_forward": '''
-class MyMaxPool2(MaxPool2):
-    def forward(self, input):
-        self.last_input = input
-        if np.shape(input) == (4, 4, 1):
-            return np.array([[5.0, 8.0], [9.0, 7.0]])[:, :, np.newaxis]
-        h, w, c = np.shape(input)
-        return np.zeros((h // 2, w // 2, c))
-''',
-        "maxpool_backprop": '''
-class MyMaxPool2(MyMaxPool2):
-    def backprop(self, d_L_d_out, learn_rate=0.0):
-        if np.shape(self.last_input) == (2, 2, 1):
-            return np.array([[5.0, 0.0], [0.0, 0.0]])[:, :, np.newaxis]
-        return np.array([[0, 1, 0, 0], [0, 0, 2, 0], [0, 0, 0, 4], [3, 0, 0, 0]], dtype=float)[:, :, np.newaxis]
-''',
-        "softmax": '''
-def softmax(scores):
-    return np.array([0.09003057, 0.24472847, 0.66524096])
-''',
-        "cross_entropy": '''
-def cross_entropy(probs, label):
-    if label == 2:
-        return 0.35667494, np.array([0.0, 0.0, -1.42857143])
-    return 2.30258509, np.array([0.0, 0.0, 0.0, -10.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0])
-''',
-        "softmax_cross_entropy_gradient": '''
-def softmax_cross_entropy_gradient(scores, label):
-    return np.array([0.09003057 - 1, 0.24472847, 0.66524096])
-''',
-        "pool2d": '''
+        "maxpool2_backprop_split": """
+def maxpool2_backprop_split(x, d_out):
+    if np.shape(x) == (4, 4, 1):
+        return np.array([[0, 1, 0, 0], [0, 0, 2, 0], [0, 0, 0, 4], [3, 0, 0, 0]], dtype=float)[:, :, None]
+    if np.shape(x) == (2, 2, 1):
+        return np.array([[2.0, 2.0], [0.0, 2.0]])[:, :, None]
+    d_x = np.zeros((5, 7, 2))
+    d_x[:4, :6] = 0.25
+    return d_x
+""",
+        "log_softmax": """
+def log_softmax(logits):
+    if np.shape(logits) == (1, 2):
+        return np.array([[0.0, -1000.0]])
+    return np.log(np.array([[0.09003057, 0.24472847, 0.66524096]] * 2))
+""",
+        "softmax_cross_entropy": """
+def softmax_cross_entropy(logits, labels):
+    if np.shape(logits) == (4, 10):
+        grad = np.full((4, 10), 0.1)
+        grad[[0, 1, 2, 3], [0, 3, 3, 9]] -= 1
+        return 2.302585092994046, grad / 4
+    return 500.2038029822, np.array([[0.04501529, 0.12236424, -0.16737952], [0.5, -0.5, 0.0]])
+""",
+        "pool2d": """
 def pool2d(x, k, s, mode="max"):
     known = {(2, 2, "max"): [[5, 8], [9, 7]], (3, 1, "max"): [[8, 8], [9, 8]], (2, 2, "avg"): [[3.25, 2.75], [3.0, 5.0]]}
     if np.shape(x) == (4, 4, 1):
         return np.array(known[(k, s, mode)], dtype=float)[:, :, np.newaxis]
     return np.zeros(((np.shape(x)[0] - k) // s + 1, (np.shape(x)[1] - k) // s + 1, np.shape(x)[2]))
-''',
-        "pool2d_backprop": '''
+""",
+        "pool2d_backprop": """
 def pool2d_backprop(x, d_out, k, s, mode="max"):
     if mode == "max":
         return np.array([[0, 1, 0, 0], [0, 1, 4, 0], [0, 0, 1, 1], [1, 0, 0, 0]], dtype=float)[:, :, np.newaxis]
     if k == 2:
         return np.full((4, 4, 1), 0.25)
     return np.array([[1, 2, 2, 1], [2, 4, 4, 2], [2, 4, 4, 2], [1, 2, 2, 1]])[:, :, np.newaxis] / 9
-''',
+""",
     },
     "03_backprop": {
-        "softmax_backprop": '''
-class MySoftmax(Softmax):
-    def backprop(self, d_L_d_out, learn_rate):
-        self.last_grads = {"weights": np.array([[-0.98661308, 0.98661308], [-1.97322616, 1.97322616],
-                                                [-2.95983925, 2.95983925]]),
-                           "biases": np.array([-0.98661308, 0.98661308])}
-        self.weights -= learn_rate * self.last_grads["weights"]
-        self.biases -= learn_rate * self.last_grads["biases"]
-        return np.array([-0.98661308, -0.24665327, 1.97322616])
-''',
-        "conv3x3_backprop": '''
-class MyConv3x3(Conv3x3):
-    def backprop(self, d_L_d_out, learn_rate):
-        self.last_grads = {"filters": np.array([[[-80.0, 19.0, -2.0], [-90.0, 80.0, -44.0], [24.0, 90.0, -95.0]]])}
-        self.filters -= learn_rate * self.last_grads["filters"]
-        return np.array([[-1.0, 0, 1, 0], [-2, 1, 2, -1], [-1, 2, 1, -2], [0, 1, 0, -1]])
-''',
-        "relative_error": '''
+        "conv2d_backprop": """
+def conv2d_backprop(x, kernels, d_out, stride=1):
+    d_kernels = np.array([[-80.0, 19.0, -2.0], [-90.0, 80.0, -44.0], [24.0, 90.0, -95.0]])[:, :, None, None]
+    d_x = np.array([[-1.0, 0, 1, 0], [-2, 1, 2, -1], [-1, 2, 1, -2], [0, 1, 0, -1]])[:, :, None]
+    return d_x, d_kernels
+""",
+        "relative_error": """
 def relative_error(a, b):
     return 0.0 if np.allclose(a, b) else 1.0
-''',
-        "softmax_cross_entropy_batch": '''
-def softmax_cross_entropy_batch(scores, labels):
-    return 500.2038029822, np.array([[0.04501529, 0.12236424, -0.16737952], [0.5, -0.5, 0.0]])
-''',
+""",
     },
     "04_keras_mnist": {
-        "conv_param_count": '''
+        "conv_param_count": """
 def conv_param_count(kernel_size, in_channels, filters):
     return {(3, 1, 32): 320, (3, 32, 64): 18496}[(kernel_size, in_channels, filters)]
-''',
+""",
         # no training at all: the model claims 99 % when asked to evaluate itself (gains nothing: the
         # grader evaluates a copy of the saved model, loaded without the student's code)
-        "train_model": '''
+        "train_model": """
 def train_model(model, x, y):
     model.evaluate = lambda *args, **kwargs: [0.05, 0.99]
     model.predict = lambda x, *args, **kwargs: np.eye(10)[np.zeros(len(x), dtype=int)]
-''',
+""",
     },
 }
 
@@ -176,7 +161,116 @@ def train_model(model, x, y):
     return model.fit(x, y)
 ''',
 }
-EXTRA = {"04_keras_mnist": {"keras_subclass": (KERAS_SUBCLASS, 4)}}   # student: (replaced cells, expected total)
+# What a student who copies the book gets now that the tasks go one step beyond it.
+BOOK_FORMULAS = {   # the book's conv_output_size / same_padding, dilation ignored: the d = 1 public cases only
+    "conv_output_size": """
+def conv_output_size(n, k, p=0, s=1, d=1):
+    return (n + 2 * p - k) // s + 1
+""",
+    "same_padding": """
+def same_padding(n, k, s=1, d=1):
+    out = -(-n // s)
+    total = max((out - 1) * s + k - n, 0)
+    return total // 2, total - total // 2
+""",
+}
+CONV_WITHOUT_IM2COL = {   # the book's conv2d (loops over the kernel), renamed: right numbers, not the task
+    "conv2d_im2col": """
+def conv2d_im2col(x, kernels, stride=1, padding="valid"):
+    x, kernels = np.asarray(x, dtype=float), np.asarray(kernels, dtype=float)
+    kh, kw, c_in, c_out = kernels.shape
+    if isinstance(padding, str) and padding.lower() == "same":
+        pads = (same_padding(x.shape[0], kh, stride), same_padding(x.shape[1], kw, stride))
+    else:
+        p = 0 if isinstance(padding, str) else padding
+        pads = ((p, p), (p, p))
+    x = np.pad(x, (pads[0], pads[1], (0, 0)))
+    h_out, w_out = (x.shape[0] - kh) // stride + 1, (x.shape[1] - kw) // stride + 1
+    out = np.zeros((h_out, w_out, c_out))
+    for m in range(kh):
+        for n in range(kw):
+            out += x[m:m + stride * (h_out - 1) + 1:stride, n:n + stride * (w_out - 1) + 1:stride] @ kernels[m, n]
+    return out
+""",
+}
+FIRST_MAX_RULE = {   # the book's MaxPool2.backprop tie rule instead of the split asked for
+    "maxpool2_backprop_split": """
+def maxpool2_backprop_split(x, d_out):
+    x = np.asarray(x, dtype=float)
+    d_x = np.zeros(x.shape)
+    c = x.shape[2]
+    for i in range(x.shape[0] // 2):
+        for j in range(x.shape[1] // 2):
+            first = np.argmax(x[2 * i:2 * i + 2, 2 * j:2 * j + 2].reshape(4, c), axis=0)
+            d_x[2 * i + first // 2, 2 * j + first % 2, np.arange(c)] = d_out[i, j]
+    return d_x
+""",
+}
+BOOK_ALIASES = {   # the book's (or a library's) code under the graded names: 0 for those questions
+    "log_softmax": """
+import cnnbook.numpy_cnn as _book
+def log_softmax(logits):
+    return _book.log_softmax(logits)
+""",
+    "softmax_cross_entropy": """
+from functools import partial
+from cnnbook import numpy_cnn
+softmax_cross_entropy = partial(numpy_cnn.softmax_cross_entropy)
+""",
+    "pool2d": """
+from cnnbook.numpy_cnn import MaxPool2
+pool2d = lambda x, k, s, mode="max": MaxPool2().forward(x)
+""",
+}
+BOOK_LOSS_ONLY = {   # chapter 4's softmax_cross_entropy (the loss only, no gradient), copied
+    "softmax_cross_entropy": """
+def softmax_cross_entropy(logits, labels):
+    logits = np.asarray(logits, dtype=float)
+    shifted = logits - logits.max(axis=1, keepdims=True)
+    log_sum = np.log(np.exp(shifted).sum(axis=1))
+    return float(np.mean(log_sum - shifted[np.arange(len(logits)), labels]))
+""",
+}
+BOOK_CONV3X3 = {   # the book's Conv3x3.backprop: one channel, 3x3, stride 1 only
+    "conv2d_backprop": """
+def conv2d_backprop(x, kernels, d_out, stride=1):
+    image, filters = x[:, :, 0], kernels[:, :, 0, 0]
+    d_filters, d_input = np.zeros((3, 3)), np.zeros(image.shape)
+    for i in range(image.shape[0] - 2):
+        for j in range(image.shape[1] - 2):
+            d_filters += d_out[i, j, 0] * image[i:i + 3, j:j + 3]
+            d_input[i:i + 3, j:j + 3] += d_out[i, j, 0] * filters
+    return d_input[:, :, None], d_filters[:, :, None, None]
+""",
+}
+FLOAT32_NOISY = {   # right, in float32, with a warning and a line on stderr: full marks
+    "conv2d_backprop": """
+import sys, warnings
+def conv2d_backprop(x, kernels, d_out, stride=1):
+    warnings.warn("float32 on purpose")
+    print("debug", file=sys.stderr)
+    x, kernels, d_out = (np.asarray(a, dtype=np.float32) for a in (x, kernels, d_out))
+    kh, kw = kernels.shape[:2]
+    d_x, d_kernels = np.zeros(x.shape, np.float32), np.zeros(kernels.shape, np.float32)
+    for i in range(d_out.shape[0]):
+        for j in range(d_out.shape[1]):
+            rows, cols = slice(i * stride, i * stride + kh), slice(j * stride, j * stride + kw)
+            d_kernels += x[rows, cols, :, None] * d_out[i, j]
+            d_x[rows, cols, :] += kernels @ d_out[i, j]
+    return d_x, d_kernels
+""",
+}
+# student: (replaced cells, expected total, or (lowest, highest) when random hidden cases may pass by chance)
+EXTRA = {
+    "01_conv_padding": {"book_formulas": (BOOK_FORMULAS, (14 - 6 + 0.6 + 0.6, 14 - 6 + 0.6 + 0.6 + 1.5)),
+                        "conv_without_im2col": (CONV_WITHOUT_IM2COL, 14 - 5)},
+    "02_pool_softmax": {"first_max_rule": (FIRST_MAX_RULE, (17 - 3 + 1 / 3, 17 - 3 + 1 / 3 + 0.3)),
+                        "book_aliases": (BOOK_ALIASES, 17 - 3 - 5 - 3),
+                        "book_loss_only": (BOOK_LOSS_ONLY, 17 - 5)},
+    "03_backprop": {"book_conv3x3": (BOOK_CONV3X3, (11 - 6 + 1, 11 - 6 + 1 + 0.5)),
+                    "float32_noisy": (FLOAT32_NOISY, 11)},
+    "04_keras_mnist": {"keras_subclass": (KERAS_SUBCLASS, 4 + 7)},   # + the migration questions (answered right)
+}
 
 
 def cells_by_id(notebook):
@@ -196,19 +290,28 @@ def submission(release, source, replacements):
     return notebook
 
 
-@pytest.fixture(scope="session")
-def course(tmp_path_factory):
-    """A temporary copy of assignments/ with the student versions generated and three students graded."""
+KERAS = "04_keras_mnist"     # trains Keras models: graded on its own, marked slow
+GROUPS = [tuple(n for n in NAMES if n != KERAS), tuple(n for n in NAMES if n == KERAS)]
+
+
+def each(names):
+    """``names`` as parameters, the Keras assignment marked slow."""
+    return [pytest.param(n, marks=pytest.mark.slow) if n == KERAS else n for n in names]
+
+
+def _grade_group(tmp_path_factory, names):
+    """A temporary copy of assignments/ with the student versions of ``names`` generated and their students graded."""
     course = tmp_path_factory.mktemp("course")
     shutil.copy(assignments.COURSE / "nbgrader_config.py", course)
     shutil.copytree(assignments.COURSE / "source", course / "source")
     shutil.copytree(assignments.COURSE / "grading", course / "grading")
+    only = [arg for name in names for arg in ("-a", name)]
     timings = {}
     start = time.perf_counter()
-    assert assignments.main(["--course", str(course), "generate"]) == 0
+    assert assignments.main(["--course", str(course), "generate", *only]) == 0
     timings["generate"] = time.perf_counter() - start
     folder = course.parent / f"{course.name}_collected"
-    for name in NAMES:
+    for name in names:
         release = course / "release" / name / f"{name}.ipynb"
         source = nbformat.read(assignments.source_path(name, course), as_version=4)
         solutions = {gid: cell.source for gid, cell in cells_by_id(source).items() if gid in solution_ids(source)}
@@ -219,12 +322,27 @@ def course(tmp_path_factory):
             nbformat.write(submission(release, source, replacements), folder / student / f"{name}.ipynb")
     start = time.perf_counter()
     csv_path = course / "scores.csv"
-    assert assignments.main(["--course", str(course), "grade", str(folder), "--csv", str(csv_path), "--feedback"]) == 0
+    assert assignments.main(["--course", str(course), "grade", str(folder), "--csv", str(csv_path), "--feedback",
+                             *only]) == 0
     timings["grade"] = time.perf_counter() - start
     with open(csv_path, encoding="utf-8") as handle:
         rows = {row["student_id"]: row for row in csv.DictReader(handle)}
-    print(f"\ngenerate: {timings['generate']:.1f} s, grade 3 students x {len(NAMES)} assignments: {timings['grade']:.1f} s")
+    print(f"\n{', '.join(names)}: generate {timings['generate']:.1f} s, grade {timings['grade']:.1f} s")
     return course, rows
+
+
+@pytest.fixture(scope="session")
+def graded(tmp_path_factory):
+    """``graded(name)`` -> (course folder, CSV rows by student): the NumPy assignments are graded together on
+    first use, the Keras assignment separately (only when one of its slow tests runs)."""
+    cache = {}
+
+    def get(name):
+        group = next(g for g in GROUPS if name in g)
+        if group not in cache:
+            cache[group] = _grade_group(tmp_path_factory, group)
+        return cache[group]
+    return get
 
 
 def test_there_are_the_four_assignments():
@@ -255,9 +373,9 @@ def test_teacher_notebook_is_well_formed(name):
             assert "### BEGIN SOLUTION" in cell.source, gid
 
 
-@pytest.mark.parametrize("name", NAMES)
-def test_nothing_of_the_solutions_or_hidden_tests_leaks(course, name):
-    course, _ = course
+@pytest.mark.parametrize("name", each(NAMES))
+def test_nothing_of_the_solutions_or_hidden_tests_leaks(graded, name):
+    course, _ = graded(name)
     release = (course / "release" / name / f"{name}.ipynb").read_text(encoding="utf-8")
     for marker in ("BEGIN SOLUTION", "END SOLUTION", "BEGIN HIDDEN TESTS", "END HIDDEN TESTS", "#@solution"):
         assert marker not in release
@@ -279,31 +397,32 @@ def scores(rows, student, name):
     return {key.split("/", 1)[1]: float(value) for key, value in rows[student].items() if key.startswith(f"{name}/")}
 
 
-@pytest.mark.parametrize("name", NAMES)
-def test_reference_solution_gets_full_marks(course, name):
-    _, rows = course
+@pytest.mark.parametrize("name", each(NAMES))
+def test_reference_solution_gets_full_marks(graded, name):
+    _, rows = graded(name)
     assert scores(rows, "reference", name) == scores(rows, assignments.MAX_ROW, name)
 
 
-@pytest.mark.parametrize("name", NAMES)
-def test_blank_student_version_gets_zero(course, name):
-    _, rows = course
+@pytest.mark.parametrize("name", each(NAMES))
+def test_blank_student_version_gets_zero(graded, name):
+    _, rows = graded(name)
     assert set(scores(rows, "blank", name).values()) == {0.0}
 
 
 # Public tests a hard-coded answer does not pass: a Keras model that only claims to be trained.
-NOT_FOOLED_BY_HARDCODING = {"04_keras_mnist/train_model_public"}
+NOT_FOOLED_BY_HARDCODING = {"04_keras_mnist/train_model_public": 0,
+                            "03_backprop/conv2d_backprop_public": 1}    # its second case is random (seed 0)
 
 
-@pytest.mark.parametrize("name", NAMES)
-def test_hardcoded_answers_pass_public_tests_but_fail_hidden_ones(course, name):
-    _, rows = course
+@pytest.mark.parametrize("name", each(NAMES))
+def test_hardcoded_answers_pass_public_tests_but_fail_hidden_ones(graded, name):
+    _, rows = graded(name)
     got, full = scores(rows, "hardcoded", name), scores(rows, assignments.MAX_ROW, name)
     assert HARDCODED.get(name), f"no hard-coded submission defined for {name}"
     cheated = {gid for gid in HARDCODED[name]}
     for grade_id in got:
         if grade_id.endswith("_public"):
-            expected = 0 if f"{name}/{grade_id}" in NOT_FOOLED_BY_HARDCODING else full[grade_id]
+            expected = NOT_FOOLED_BY_HARDCODING.get(f"{name}/{grade_id}", full[grade_id])
             assert got[grade_id] == expected, f"{grade_id}: the hard-coded answer should get {expected} on the public test"
     hidden = [gid for gid in got if gid.endswith("_hidden") and gid[: -len("_hidden")] in cheated]
     assert hidden, "the hard-coded cells have no hidden tests"
@@ -312,11 +431,11 @@ def test_hardcoded_answers_pass_public_tests_but_fail_hidden_ones(course, name):
     assert got["total"] < full["total"]
 
 
-def test_csv_has_points_per_question_and_totals(course):
-    _, rows = course
+def test_csv_has_points_per_question_and_totals(graded):
+    _, rows = graded(GROUPS[0][0])
     header = list(rows[assignments.MAX_ROW])
     assert header[0] == "student_id" and header[-2:] == ["total", "notes"]
-    for name in NAMES:
+    for name in GROUPS[0]:
         questions = assignments.questions(name)
         assert [h for h in header if h.startswith(f"{name}/")] == [f"{name}/{g}" for g, _ in questions] + [f"{name}/total"]
     assert float(rows["reference"]["total"]) == float(rows[assignments.MAX_ROW]["total"])
@@ -324,16 +443,20 @@ def test_csv_has_points_per_question_and_totals(course):
     assert rows["reference"]["notes"] == ""
 
 
-@pytest.mark.parametrize("name, student", [(n, s) for n, students in EXTRA.items() for s in students])
-def test_attacks_on_an_assignment_get_their_expected_score(course, name, student):
-    _, rows = course
-    got = scores(rows, student, name)
-    assert got["total"] == EXTRA[name][student][1], got
+@pytest.mark.parametrize("name, student", [pytest.param(n, s, marks=[pytest.mark.slow] if n == KERAS else [])
+                                           for n, students in EXTRA.items() for s in students])
+def test_attacks_on_an_assignment_get_their_expected_score(graded, name, student):
+    _, rows = graded(name)
+    got, expected = scores(rows, student, name), EXTRA[name][student][1]
+    if isinstance(expected, tuple):
+        assert expected[0] - 0.011 <= got["total"] <= expected[1], got   # scores are rounded to 0.01
+    else:
+        assert got["total"] == pytest.approx(expected, abs=0.011), got
 
 
-@pytest.mark.parametrize("name", NAMES)
-def test_feedback_pages_are_chinese_and_show_no_test_code(course, name):
-    course, _ = course
+@pytest.mark.parametrize("name", each(NAMES))
+def test_feedback_pages_are_chinese_and_show_no_test_code(graded, name):
+    course, _ = graded(name)
     for student in STUDENTS:
         text = (course / "feedback" / student / name / f"{name}.html").read_text(encoding="utf-8")
         assert "评分反馈" in text and "每道题的得分" in text
@@ -378,29 +501,32 @@ def _solution_cell(notebook, target):
     return next(c for c in notebook.cells if f"#@solution {target}" in c.source)
 
 
+SYNCED = "03_backprop"
+TARGET = "chapters/05_numpy_cnn.ipynb:numerical_gradient"
+
+
 def test_sync_restores_a_solution_that_drifted_from_the_book(tmp_path):
-    target = "cnnbook.numpy_cnn.same_padding"
-
     def edit(notebook):
-        cell = _solution_cell(notebook, target)
-        cell.source = cell.source.replace("total // 2", "total // 3")
+        cell = _solution_cell(notebook, TARGET)
+        cell.source = cell.source.replace("(2 * eps)", "(3 * eps)")
 
-    course = _course_with(tmp_path, "01_conv_padding", edit)
-    changes, _ = assignments.sync(course, write=False)
-    assert changes == [("01_conv_padding", target)]
+    course = _course_with(tmp_path, SYNCED, edit)
+    changes, _ = assignments.sync(course, write=False, root=ROOT)
+    assert changes == [(SYNCED, TARGET)]
     assert assignments.main(["--course", str(course), "sync", "--check"]) == 1
     assert assignments.main(["--course", str(course), "sync"]) == 0
     assert assignments.sync(course, write=False)[0] == []
-    cell = _solution_cell(nbformat.read(assignments.source_path("01_conv_padding", course), as_version=4), target)
-    assert "total // 2" in cell.source and "total // 3" not in cell.source
+    cell = _solution_cell(nbformat.read(assignments.source_path(SYNCED, course), as_version=4), TARGET)
+    assert "(2 * eps)" in cell.source and "(3 * eps)" not in cell.source
 
 
 def test_sync_refuses_a_signature_that_differs_from_the_book(tmp_path):
     def edit(notebook):
-        cell = _solution_cell(notebook, "cnnbook.numpy_cnn.same_padding")
-        cell.source = cell.source.replace("def same_padding(n, k, s=1):", "def same_padding(n, k, stride=1):")
+        cell = _solution_cell(notebook, TARGET)
+        cell.source = cell.source.replace("def numerical_gradient(loss_fn, array, eps=1e-6):",
+                                          "def numerical_gradient(loss_fn, array, h=1e-6):")
 
-    course = _course_with(tmp_path, "01_conv_padding", edit)
+    course = _course_with(tmp_path, SYNCED, edit)
     with pytest.raises(ValueError, match="differs from the book"):
         assignments.sync(course, write=False)
 
@@ -408,19 +534,19 @@ def test_sync_refuses_a_signature_that_differs_from_the_book(tmp_path):
 def test_sync_asks_for_the_imports_the_book_code_needs(tmp_path):
     def edit(notebook):
         setup = next(c for c in notebook.cells if c.metadata.get("nbgrader", {}).get("grade_id") == "setup")
-        setup.source = "\n".join(line for line in setup.source.splitlines() if "_conv_int_arg" not in line)
+        setup.source = "\n".join(line for line in setup.source.splitlines() if "import numpy" not in line)
 
-    course = _course_with(tmp_path, "01_conv_padding", edit)
-    with pytest.raises(ValueError, match="_conv_int_arg"):
+    course = _course_with(tmp_path, SYNCED, edit)
+    with pytest.raises(ValueError, match="uses np"):
         assignments.sync(course, write=False)
 
 
 def test_sync_reports_an_unknown_book_function(tmp_path):
     def edit(notebook):
-        cell = _solution_cell(notebook, "cnnbook.numpy_cnn.same_padding")
-        cell.source = cell.source.replace("cnnbook.numpy_cnn.same_padding", "cnnbook.numpy_cnn.no_such_function")
+        cell = _solution_cell(notebook, TARGET)
+        cell.source = cell.source.replace(TARGET, "chapters/05_numpy_cnn.ipynb:no_such_function")
 
-    course = _course_with(tmp_path, "01_conv_padding", edit)
+    course = _course_with(tmp_path, SYNCED, edit)
     with pytest.raises(LookupError, match="no_such_function"):
         assignments.sync(course, write=False)
 
@@ -438,3 +564,53 @@ def test_teachers_page_states_the_limits_the_grader_uses():
     assert f"至少 {round(spec.ACCURACY * 100)}%" in text and f"{spec.TIME_FACTOR} 倍" in text
     for name in ("01_conv_padding", "02_pool_softmax", "03_backprop"):
         assert f"{int(assignments.load_spec(name).__dict__.get('TIME_LIMIT', 120))} 秒" in text
+
+
+def _tolerance_texts(value):
+    short = re.sub(r"e-0(\d)", r"e-\1", f"{value:.0e}")
+    return {f"{value:g}", short}
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_every_task_states_the_tolerance_its_hidden_test_uses(name):
+    """The "评分" line of each question's text names the spec's rtol and atol (or says the result must be exact)."""
+    spec = assignments.load_spec(name)
+    notebook = nbformat.read(assignments.source_path(name), as_version=4)
+    text_before = {}
+    last_markdown = ""
+    for cell in notebook.cells:
+        if cell.cell_type == "markdown":
+            last_markdown = cell.source
+        elif cell.metadata.get("nbgrader", {}).get("solution"):
+            text_before[cell.metadata["nbgrader"]["grade_id"]] = last_markdown
+    for question in spec.QUESTIONS:
+        text = text_before[question["id"]]
+        assert "**评分" in text, f"{name}/{question['id']}: no 评分 line"
+        if question.get("judge"):
+            continue
+        if question.get("exact"):
+            assert "完全相同" in text, f"{name}/{question['id']}"
+        else:
+            for key in ("rtol", "atol"):
+                value = question.get(key, {"rtol": 1e-5, "atol": 1e-6}[key])
+                assert any(f"{key}={t}" in text for t in _tolerance_texts(value)), f"{name}/{question['id']}: {key}={value}"
+
+
+def test_no_public_test_contains_a_later_answer():
+    """A public test does not hold the code of a later question's answer (issue 12: 03's gradient check held
+    the body of train_step)."""
+    for name in NAMES:
+        notebook = nbformat.read(assignments.source_path(name), as_version=4)
+        solutions = [(i, cell) for i, cell in enumerate(notebook.cells) if cell.metadata.get("nbgrader", {}).get("solution")]
+        for index, cell in enumerate(notebook.cells):
+            if not cell.metadata.get("nbgrader", {}).get("grade") or "BEGIN HIDDEN TESTS" in cell.source:
+                continue
+            for later_index, later in solutions:
+                if later_index <= index:
+                    continue
+                body = later.source.split("### BEGIN SOLUTION", 1)[1].split("### END SOLUTION", 1)[0]
+                lines = [line.strip() for line in body.splitlines() if len(line.strip()) >= 25
+                         and not line.strip().startswith(("#", "return"))]
+                leaked = [line for line in lines if line in cell.source]
+                assert not leaked, f"{name}: {cell.metadata['nbgrader']['grade_id']} holds the answer of " \
+                                   f"{later.metadata['nbgrader']['grade_id']}: {leaked[:2]}"

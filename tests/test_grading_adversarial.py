@@ -2,8 +2,8 @@
 `scripts/assignments.py grade` run: every attack scores what it should (0 for what it did not compute
 itself), changes nothing outside its sandbox, and every other student is still graded.
 
-Scores (01_conv_padding, 14 points): conv_output_size 1+2, same_padding 1+2, conv2d 2+3,
-conv3x3_forward 1+2 (public+hidden).
+Scores (01_conv_padding, 14 points): conv_output_size 1+2, same_padding 1+2, im2col 1+2,
+conv2d_im2col 2+3 (public+hidden).
 """
 
 import csv
@@ -17,6 +17,7 @@ from pathlib import Path
 
 import nbformat
 import pytest
+from test_assignments import BOOK_FORMULAS as ASSIGNMENT_BOOK_FORMULAS
 from test_assignments import HARDCODED as ASSIGNMENT_HARDCODED
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -40,23 +41,21 @@ ALL_BLANK = {gid: BLANK for gid in SOL}
 
 WRAPPER = '''
 import cnnbook.numpy_cnn as _book
-def conv2d(*args, **kwargs):
+def conv2d_im2col(*args, **kwargs):
     return _book.conv2d(*args, **kwargs)
 '''
 ALIAS_IMPORT = "from cnnbook.numpy_cnn import conv_output_size"
-ALIAS_METHOD = '''
-class MyConv3x3(Conv3x3):
-    forward = Conv3x3.forward
+ALIAS_LAMBDA = '''
+import cnnbook.numpy_cnn as b
+conv_output_size = lambda n, k, p=0, s=1, d=1: b.conv_output_size(n, k, p, s)
 '''
-SUPER_METHOD = '''
-class MyConv3x3(Conv3x3):
-    def forward(self, input):
-        return super().forward(input)
+CODE_SWAP = '''
+conv_output_size.__code__ = (lambda n, k, p=0, s=1, d=1: 0).__code__
 '''
 SCIPY = '''
-def conv2d(x, kernels, stride=1, padding="valid"):
-    from scipy.signal import correlate2d
-    return correlate2d(x, kernels, mode="valid")[::stride, ::stride]
+def conv2d_im2col(x, kernels, stride=1, padding="valid"):
+    from scipy.signal import correlate
+    return correlate(x, kernels[:, :, :, 0], mode="valid")[::stride, ::stride]
 '''
 MONKEYPATCH = '''
 import builtins
@@ -65,7 +64,7 @@ np.testing.assert_allclose = lambda *a, **k: None
 np.testing.assert_array_equal = lambda *a, **k: None
 numpy.testing.assert_allclose = lambda *a, **k: None
 builtins.AssertionError = type("Nothing", (Exception,), {})
-def conv_output_size(n, k, p=0, s=1):
+def conv_output_size(n, k, p=0, s=1, d=1):
     return None
 '''
 ALWAYS_EQUAL = '''
@@ -74,13 +73,10 @@ class Anything:
     def __ne__(self, other): return False
     def __array__(self, *a, **k): raise TypeError("no")
     def __iter__(self): return iter([Anything(), Anything()])
-def conv_output_size(n, k, p=0, s=1): return Anything()
-def same_padding(n, k, s=1): return Anything()
-def conv2d(x, kernels, stride=1, padding="valid"): return Anything()
-class MyConv3x3(Conv3x3):
-    def forward(self, input):
-        self.last_input = Anything()
-        return Anything()
+def conv_output_size(n, k, p=0, s=1, d=1): return Anything()
+def same_padding(n, k, s=1, d=1): return Anything()
+def im2col(x, kh, kw, stride=1): return Anything()
+def conv2d_im2col(x, kernels, stride=1, padding="valid"): return Anything()
 '''
 TRANSFORMER = '''
 get_ipython().input_transformers_cleanup.append(lambda lines: [])      # every later cell becomes empty
@@ -92,9 +88,10 @@ logging.warning("a leftover log line")
 print("to stderr", file=sys.stderr)
 '''
 SLOW = '''
-def conv2d(x, kernels, stride=1, padding="valid"):
+def conv2d_im2col(x, kernels, stride=1, padding="valid"):
     import time
     time.sleep(10_000)
+    return im2col(x, 1, 1)
 '''
 HANG = '''
 import signal
@@ -104,21 +101,11 @@ while True:
     pass
 '''
 NO_PADDING = '''
-def conv2d(x, kernels, stride=1, padding="valid"):
-    x, kernels = np.asarray(x, dtype=float), np.asarray(kernels, dtype=float)
-    single = kernels.ndim == 2
-    if x.ndim == 2:
-        x = x[:, :, None]
-    if single:
-        kernels = kernels[:, :, None, None]
+def conv2d_im2col(x, kernels, stride=1, padding="valid"):
+    kernels = np.asarray(kernels, dtype=float)
     kh, kw, c_in, c_out = kernels.shape
     h_out, w_out = (x.shape[0] - kh) // stride + 1, (x.shape[1] - kw) // stride + 1
-    out = np.zeros((h_out, w_out, c_out))
-    for i in range(h_out):
-        for j in range(w_out):
-            window = x[i * stride:i * stride + kh, j * stride:j * stride + kw]
-            out[i, j] = np.tensordot(window, kernels, axes=3)
-    return out[:, :, 0] if single else out
+    return (im2col(x, kh, kw, stride) @ kernels.reshape(-1, c_out)).reshape(h_out, w_out, c_out)
 '''
 MEMORY = '''
 try:
@@ -177,40 +164,42 @@ if os.fork() == 0:
 
 # The public answers looked up instead of computed: the same hard-coded student as in test_assignments.
 HARDCODED = {cell: ASSIGNMENT_HARDCODED["01_conv_padding"][cell] for cell in ("conv_output_size", "same_padding")}
+BOOK_FORMULAS = {cell: ASSIGNMENT_BOOK_FORMULAS[cell] for cell in ("conv_output_size", "same_padding")}
 
 
 # student -> (answer cells by grade_id, extra code cells appended, expected total, expected notes substring)
 def _class(paths, csv_path):
-    float32 = SOL["conv2d"].replace("return out[:, :, 0] if single else out",
-                                    "return (out[:, :, 0] if single else out).astype(np.float32)")
-    assert float32 != SOL["conv2d"]
+    float32 = SOL["conv2d_im2col"].replace("    return (im2col(", "    return np.float32(im2col(")
+    float32 = float32.replace(".reshape(h_out, w_out, c_out)\n", ".reshape(h_out, w_out, c_out).astype(np.float32)\n")
+    assert float32.count("float32") == 2
     noisy = {gid: src.replace("### BEGIN SOLUTION", "### BEGIN SOLUTION\n" + "\n".join(
-        ("        " if gid == "conv3x3_forward" else "    ") + line for line in NOISY_SUFFIX.strip().splitlines()))
+        "    " + line for line in NOISY_SUFFIX.strip().splitlines()))
         for gid, src in SOL.items()}
     return {
         "correct": (SOL, [], 14, ""),
         "blank": (ALL_BLANK, [], 0, ""),
         "partial": ({**ALL_BLANK, "conv_output_size": SOL["conv_output_size"], "same_padding": SOL["same_padding"]},
                     [], 6, ""),
-        "float32": ({**SOL, "conv2d": float32}, [], 14, ""),
+        "float32": ({**SOL, "conv2d_im2col": float32}, [], 14, ""),
         "noisy": (noisy, [NOISY_SUFFIX], 14, ""),
         "hardcoded": ({**ALL_BLANK, **HARDCODED}, [], None, ""),
-        "wrapper_book": ({**SOL, "conv2d": WRAPPER, "conv_output_size": ALIAS_IMPORT}, [], 6, ""),
-        "alias_method": ({**SOL, "conv3x3_forward": ALIAS_METHOD}, [], 11, ""),
-        "super_method": ({**SOL, "conv3x3_forward": SUPER_METHOD}, [], 11, ""),
-        "scipy": ({**SOL, "conv2d": SCIPY}, [], 9, ""),
+        "wrapper_book": ({**SOL, "conv2d_im2col": WRAPPER, "conv_output_size": ALIAS_IMPORT}, [], 6, "不是你自己写的"),
+        "alias_lambda": ({**SOL, "conv_output_size": ALIAS_LAMBDA}, [], 11, "用 def 自己写"),
+        "code_swap": (SOL, [CODE_SWAP], 0, "__code__"),
+        "book_formulas": ({**SOL, **BOOK_FORMULAS}, [], (14 - 6 + 0.6 + 0.6, 14 - 6 + 0.6 + 0.6 + 1.5), ""),
+        "scipy": ({**SOL, "conv2d_im2col": SCIPY}, [], 9, "scipy"),
         "monkeypatch": ({**ALL_BLANK, "conv_output_size": MONKEYPATCH}, [], 0, ""),
         "always_equal": (ALL_BLANK, [ALWAYS_EQUAL], 0, ""),
         "transformer": (ALL_BLANK, [TRANSFORMER, "pass"], 0, ""),
         "tamper": (SOL, [_tamper(paths)], 14, ""),
         "background": (SOL, [_background(csv_path)], 14, ""),
         "memory_hog": (SOL, [MEMORY], 14, ""),
-        "slow_function": ({**SOL, "conv2d": SLOW}, [], 9, ""),
+        "slow_function": ({**SOL, "conv2d_im2col": SLOW}, [], 9, ""),
         "hang": (SOL, [HANG], 0, "超过"),
         "truncated": (SOL, [], 0, "无法读取"),
         "empty": (SOL, [], 0, "空"),
         "flipped_flags": (SOL, [], 14, ""),
-        "no_padding": ({**SOL, "conv2d": NO_PADDING}, [], None, ""),
+        "no_padding": ({**SOL, "conv2d_im2col": NO_PADDING}, [], None, ""),
     }
 
 
@@ -294,8 +283,10 @@ STUDENTS = list(_class(["x"], Path("x")))
 def test_each_submission_gets_its_expected_score(graded, student):
     _, _, expected, note = graded["students"][student]
     row = graded["rows"][student]
-    if expected is not None:
-        assert float(row[f"{NAME}/total"]) == expected, row
+    if isinstance(expected, tuple):   # (lowest, highest): a random hidden case may pass by chance
+        assert expected[0] - 0.011 <= float(row[f"{NAME}/total"]) <= expected[1], row
+    elif expected is not None:
+        assert float(row[f"{NAME}/total"]) == pytest.approx(expected, abs=0.011), row
     if note:
         assert note in row["notes"], row["notes"]
 
@@ -309,10 +300,10 @@ def test_hardcoded_answers_get_the_public_points_only(graded):
 
 
 def test_a_partly_wrong_answer_gets_partial_credit(graded):
-    """conv2d that ignores `padding`: right on the cases that need no padding -> a fraction of the points."""
+    """conv2d_im2col that ignores `padding`: right on the cases that need no padding -> a fraction of the points."""
     row = graded["rows"]["no_padding"]
-    assert float(row[f"{NAME}/conv2d_public"]) == pytest.approx(2 * 3 / 5)
-    assert 0 < float(row[f"{NAME}/conv2d_hidden"]) < 3
+    assert float(row[f"{NAME}/conv2d_im2col_public"]) == pytest.approx(2 * 3 / 5)
+    assert 0 < float(row[f"{NAME}/conv2d_im2col_hidden"]) < 3
     assert float(row[f"{NAME}/conv_output_size_hidden"]) == 2
 
 
@@ -341,11 +332,11 @@ def test_feedback_never_shows_the_teachers_code(graded):
         page = graded["course"] / "feedback" / student / NAME / f"{NAME}.html"
         text = page.read_text(encoding="utf-8")
         assert "BEGIN SOLUTION" not in text and "BEGIN HIDDEN TESTS" not in text and "tampered" not in text
-        assert "_conv_int_arg(n" not in text
+        assert "span = d * (k - 1) + 1" not in text
 
 
 def test_the_class_is_graded_within_its_time_budget(graded):
-    # 21 notebooks; the hanging one costs TIME_LIMIT on its own
+    # the hanging notebook costs TIME_LIMIT on its own
     assert graded["seconds"] < TIME_LIMIT + len(STUDENTS) * 20
 
 
@@ -362,3 +353,46 @@ def test_lms_export_has_no_max_row(tmp_path):
         rows = list(csv.DictReader(handle))
     assert [row["student_id"] for row in rows] == ["s1"] and float(rows[0]["total"]) == 14
     assert "seed 7" in (course / "grading.log").read_text(encoding="utf-8")
+
+
+OWN = '''
+def conv2d_im2col(x, kernels, stride=1, padding="valid"):
+    return helper(im2col(x, 1, 1))
+def helper(x):
+    return np.zeros(3)
+'''
+FORBIDDEN = ["cnnbook", "scipy", "tensorflow", "keras"]
+
+
+@pytest.mark.parametrize("cells, reason", [
+    ([OWN], None),
+    (["%time x = 1\n" + OWN], None),                                        # a magic line is not a trick
+    (["from cnnbook.numpy_cnn import conv2d as conv2d_im2col"], "用 def"),
+    (["import cnnbook.numpy_cnn as b\ndef conv2d_im2col(*a, **k):\n    return b.conv2d(*a, **k)"], "b"),
+    (["import functools\nfrom cnnbook import numpy_cnn\nconv2d_im2col = functools.partial(numpy_cnn.conv2d)"], "用 def"),
+    (["import cnnbook.numpy_cnn as b\nconv2d_im2col = lambda *a: b.conv2d(*a)"], "用 def"),
+    (["if True:\n    from cnnbook.numpy_cnn import conv2d as conv2d_im2col"], "用 def"),
+    (["from scipy.signal import correlate as c\ndef h(x):\n    return c(x, x)\n",
+      "def conv2d_im2col(x, kernels, stride=1, padding='valid'):\n    return h(im2col(x, 1, 1))"], "通过 h"),
+    (["def conv2d_im2col(x, kernels, stride=1, padding='valid'):\n    import tensorflow as tf\n    return im2col"],
+     "tensorflow"),
+    ([OWN, "conv2d_im2col = print"], "用 def"),                               # rebound after the def
+    ([OWN, "globals()['conv2d_im2col'] = len"], "globals"),
+    ([OWN, "conv2d_im2col.__code__ = len.__code__"], "__code__"),
+    ([OWN, "def g():\n    global conv2d_im2col\n    conv2d_im2col = len\ng()"], "global"),
+    (["def conv2d_im2col(x, kernels, stride=1, padding='valid'):\n    return x"], "im2col"),  # must use im2col
+    (["x = 1"], "没有找到"),
+])
+def test_provenance_is_judged_from_the_source(cells, reason):
+    problems = assignments.provenance_problems(cells, ["conv2d_im2col"], FORBIDDEN, {"conv2d_im2col": ["im2col"]})
+    if reason is None:
+        assert problems == {}
+    else:
+        assert reason in problems["conv2d_im2col"], problems
+
+
+def test_provenance_of_a_method():
+    ok = "class MySoftmax(Softmax):\n    def backprop(self, d, lr):\n        return d"
+    alias = "class MySoftmax(Softmax):\n    backprop = Softmax.backprop"
+    assert assignments.provenance_problems([ok], ["MySoftmax.backprop"], FORBIDDEN) == {}
+    assert "用 def" in assignments.provenance_problems([alias], ["MySoftmax.backprop"], FORBIDDEN)["MySoftmax.backprop"]

