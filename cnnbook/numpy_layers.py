@@ -97,6 +97,7 @@ def im2col(x, k):
     The k * k * c numbers of a row are in (row, column, channel) order, like a Keras kernel
     (k, k, c, F) reshaped to (k * k * c, F).
     """
+    x = check_batch(x, 4, "im2col", min_size=check_positive_int(k, "k", "im2col"))
     windows = sliding_window_view(x, (k, k), axis=(1, 2))       # (n, h', w', c, k, k), a view
     n, h_out, w_out = windows.shape[:3]
     return windows.transpose(0, 1, 2, 4, 5, 3).reshape(n, h_out, w_out, k * k * x.shape[3])

@@ -462,3 +462,13 @@ def test_momentum_equals_keras_sgd(tf_keras):
         ours.step([dense])
         theirs.apply_gradients([(tf.constant(g), variable)])
     np.testing.assert_allclose(dense.weights, variable.numpy(), rtol=1e-12)
+
+
+def test_im2col_checks_its_arguments():
+    with pytest.raises(ValueError, match="im2col: k"):
+        im2col(np.zeros((1, 4, 4, 1)), 0)
+    with pytest.raises(ValueError, match="im2col.*至少要是 5"):
+        im2col(np.zeros((1, 4, 6, 1)), 5)
+    with pytest.raises(ValueError, match="im2col.*4 维"):
+        im2col(np.zeros((4, 4, 1)), 3)
+    assert im2col(np.zeros((1, 4, 4, 1), dtype=np.float32), 4).dtype == np.float32
