@@ -135,3 +135,48 @@ def check_probabilities(probs, ndim, name, atol=1e-6):
         worst = sums.flat[np.argmax(np.abs(sums - 1.0))]
         raise ValueError(f"{name}: 每组概率之和必须是 1，收到的和为 {worst:.6g}。")
     return probs
+
+
+def check_classifier_batch(model, images, labels, name):
+    """Return ``(images, labels)`` for a Keras classifier: ``(n, h, w, c)`` and int64 ``(n,)``.
+
+    The images come back in the model's input dtype (float64 for a float64 model, else float32).
+
+    ``model`` must be a built Keras model whose input is a batch of images and whose output is one
+    score per class; ``images`` must match its input shape and lie in [0, 1]; ``labels`` holds one
+    class index per image.
+    """
+    input_shape = getattr(model, "input_shape", None)
+    output_shape = getattr(model, "output_shape", None)
+    if not callable(model) or input_shape is None or output_shape is None:
+        raise ValueError(f"{name}: model 必须是建好的 Keras 模型，收到的是 {type(model).__name__}。")
+    if len(input_shape) != 4 or len(output_shape) != 2:
+        raise ValueError(
+            f"{name}: model 的输入应是一批图 (n, 高, 宽, 通道)、输出应是每类一个分数 (n, 类别数)，"
+            f"它的输入形状是 {input_shape}，输出形状是 {output_shape}。"
+        )
+    images = check_array(images, 4, name, spatial_axes=(1, 2), argument="images")
+    if len(images) == 0:
+        raise ValueError(f"{name}: images 是空的，至少需要一张图。")
+    if any(want is not None and want != got for want, got in zip(input_shape[1:], images.shape[1:])):
+        raise ValueError(
+            f"{name}: images 的形状 {images.shape} 与模型的输入 {tuple(input_shape)} 不符。"
+        )
+    if images.min() < 0 or images.max() > 1:
+        raise ValueError(
+            f"{name}: images 的像素应在 0 到 1 之间，收到的范围是 {images.min():.4g} 到 {images.max():.4g}"
+            "（是不是忘了除以 255？）。"
+        )
+    labels = check_labels(labels, name, num_classes=output_shape[-1], size=len(images))
+    dtype = str(getattr(getattr(model, "input", None), "dtype", "float32"))
+    return images.astype(np.float64 if dtype == "float64" else np.float32), labels
+
+
+def check_nonnegative_float(value, argument, name):
+    """Return ``value`` as a Python float that is finite and >= 0, or raise ``ValueError``."""
+    is_number = isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(
+        value, (bool, np.bool_)
+    )
+    if not is_number or not np.isfinite(value) or value < 0:
+        raise ValueError(f"{name}: {argument} 必须是不小于 0 的有限实数，收到的是 {value!r}。")
+    return float(value)
