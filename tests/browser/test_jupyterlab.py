@@ -173,10 +173,18 @@ def view_notebook(browser, lab: Lab, name: str, screenshot: Path | None = None) 
                     first = cell["text"].strip().splitlines()[0] if cell["text"].strip() else ""
                     if first.startswith("解答"):
                         (view.collapsed_solutions if cell["collapsed"] else view.open_solutions).append(first)
+            seen_before = len(view.shown)
+            # At the bottom, wait until nothing new renders for a few seconds: on a loaded machine JupyterLab
+            # renders the last cells late, and the list's height grows as they are measured.
             if state["top"] + state["height"] >= state["full"] - 2:
-                stable += 1
-                if stable >= 3:
+                stable = stable + 1 if seen_before == getattr(view, "_last_seen", -1) else 0
+                view._last_seen = seen_before
+                if stable >= 4:
                     break
+                page.evaluate("() => { const s = document.querySelector('.jp-NotebookPanel:not(.lm-mod-hidden) .jp-WindowedPanel-outer'); s.scrollTop = s.scrollHeight; }")
+                page.wait_for_timeout(1000)
+                continue
+            stable = 0
             page.evaluate("() => { const s = document.querySelector('.jp-NotebookPanel:not(.lm-mod-hidden) .jp-WindowedPanel-outer'); s.scrollTop += s.clientHeight * 0.7; }")
             page.wait_for_timeout(400)
         view.raw = sorted(set(view.raw))
