@@ -8,7 +8,8 @@ submissions in one `grade` run:
   hardcoded  - the public tests' expected answers written into the code: passes the public tests,
                fails the hidden ones (fresh random inputs)
 plus, in EXTRA, students with an expected total per assignment: the book's code copied where the task
-goes beyond it (book_formulas, conv_without_im2col, first_max_rule, book_loss_only, book_conv3x3), the book under the graded
+goes beyond it (book_formulas, conv_without_im2col, first_max_rule, book_loss_only, chapter6_layer,
+book_conv3x3), the book under the graded
 names (book_aliases: wrapper def, functools.partial, lambda), a right answer in float32 that warns and
 writes to stderr (float32_noisy) and a Keras model class that overrides fit/evaluate/predict.
 The hostile submissions (wrappers, monkeypatching, tampering, hangs, broken files) are in
@@ -84,7 +85,10 @@ def log_softmax(logits):
     return np.log(np.array([[0.09003057, 0.24472847, 0.66524096]] * 2))
 """,
         "softmax_cross_entropy": """
-def softmax_cross_entropy(logits, labels):
+def softmax_cross_entropy(logits, labels, smoothing=0.0):
+    if smoothing == 0.1:
+        return 0.5892016182238877, np.array([[0.02834862, 0.10569757, -0.13404619],
+                                             [-0.19339197, 0.04430916, 0.14908281]])
     if np.shape(logits) == (4, 10):
         grad = np.full((4, 10), 0.1)
         grad[[0, 1, 2, 3], [0, 3, 3, 9]] -= 1
@@ -224,11 +228,22 @@ pool2d = lambda x, k, s, mode="max": MaxPool2().forward(x)
 }
 BOOK_LOSS_ONLY = {   # chapter 4's softmax_cross_entropy (the loss only, no gradient), copied
     "softmax_cross_entropy": """
-def softmax_cross_entropy(logits, labels):
+def softmax_cross_entropy(logits, labels, smoothing=0.0):
     logits = np.asarray(logits, dtype=float)
     shifted = logits - logits.max(axis=1, keepdims=True)
     log_sum = np.log(np.exp(shifted).sum(axis=1))
     return float(np.mean(log_sum - shifted[np.arange(len(logits)), labels]))
+""",
+}
+CHAPTER6_LAYER = {   # chapter 6's SoftmaxCrossEntropy forward + backprop, no label smoothing: 2 of 3 public cases
+    "softmax_cross_entropy": """
+def softmax_cross_entropy(logits, labels, smoothing=0.0):
+    shifted = logits - np.max(logits, axis=1, keepdims=True)
+    log_probs = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
+    rows = np.arange(len(logits))
+    d_logits = np.exp(log_probs)
+    d_logits[rows, labels] -= 1
+    return float(-log_probs[rows, labels].mean()), d_logits / len(logits)
 """,
 }
 BOOK_CONV3X3 = {   # the book's Conv3x3.backprop: one channel, 3x3, stride 1 only
@@ -266,7 +281,8 @@ EXTRA = {
                         "conv_without_im2col": (CONV_WITHOUT_IM2COL, 14 - 5)},
     "02_pool_softmax": {"first_max_rule": (FIRST_MAX_RULE, (17 - 3 + 1 / 3, 17 - 3 + 1 / 3 + 0.3)),
                         "book_aliases": (BOOK_ALIASES, 17 - 3 - 5 - 3),
-                        "book_loss_only": (BOOK_LOSS_ONLY, 17 - 5)},
+                        "book_loss_only": (BOOK_LOSS_ONLY, 17 - 5),
+                        "chapter6_layer": (CHAPTER6_LAYER, 17 - 5 + 2 * 2 / 3)},
     "03_backprop": {"book_conv3x3": (BOOK_CONV3X3, (11 - 6 + 1, 11 - 6 + 1 + 0.5)),
                     "float32_noisy": (FLOAT32_NOISY, 11)},
     "04_keras_mnist": {"keras_subclass": (KERAS_SUBCLASS, 4 + 7)},   # + the migration questions (answered right)

@@ -35,7 +35,8 @@ def _logits(rng):
 
 def sce_run(ns, case, out):
     with np.errstate(over="raise", invalid="raise", divide="raise"):
-        loss, grad = ns["softmax_cross_entropy"](case["logits"].copy(), case["labels"].copy())
+        loss, grad = ns["softmax_cross_entropy"](case["logits"].copy(), case["labels"].copy(),
+                                                 smoothing=case["smoothing"])
     return {"loss": float(loss), "grad": grad}
 
 
@@ -43,7 +44,8 @@ def sce_hidden(rng):
     cases = []
     for _ in range(40):
         logits = _logits(rng)
-        cases.append({"logits": logits, "labels": rng.integers(0, logits.shape[1], size=logits.shape[0])})
+        cases.append({"logits": logits, "labels": rng.integers(0, logits.shape[1], size=logits.shape[0]),
+                      "smoothing": float(rng.choice([0.05, 0.1, 0.2, 0.3]))})      # always label smoothing
     return cases
 
 
@@ -84,8 +86,11 @@ QUESTIONS = [
                         {"logits": np.array([[0.0, -1000.0]])}],
      "hidden": lambda rng: [{"logits": _logits(rng)} for _ in range(40)]},
     {"id": "softmax_cross_entropy", "run": sce_run, "rtol": 1e-6, "atol": 1e-9, "own": ["softmax_cross_entropy"],
-     "public": lambda: [{"logits": np.array([[1.0, 2.0, 3.0], [1000.0, 0.0, -1000.0]]), "labels": np.array([2, 1])},
-                        {"logits": np.zeros((4, 10)), "labels": np.array([0, 3, 3, 9])}],
+     "public": lambda: [{"logits": np.array([[1.0, 2.0, 3.0], [1000.0, 0.0, -1000.0]]), "labels": np.array([2, 1]),
+                         "smoothing": 0.0},
+                        {"logits": np.zeros((4, 10)), "labels": np.array([0, 3, 3, 9]), "smoothing": 0.0},
+                        {"logits": np.array([[1.0, 2.0, 3.0], [0.5, -1.0, 0.0]]), "labels": np.array([2, 0]),
+                         "smoothing": 0.1}],
      "hidden": sce_hidden},
     {"id": "pool2d", "run": pool2d_run, "rtol": 1e-6, "atol": 1e-9, "own": ["pool2d"],
      "public": lambda: [{"x": _X, "k": 2, "s": 2, "mode": "max"}, {"x": _X, "k": 3, "s": 1, "mode": "max"},
