@@ -19,7 +19,7 @@ if [ ! -x .venv/bin/python ]; then
 fi
 .venv/bin/python -m pip install --quiet --upgrade pip
 .venv/bin/python -m pip install --quiet -r requirements.txt
-bash scripts/install_system_packages.sh || echo "(only the browser tests in tests/browser need these system packages)"
+bash scripts/install_system_packages.sh || echo "(the browser tests, the grader and the whole-book PDF in scripts/build.sh need these system packages)"
 .venv/bin/python -m ipykernel install --sys-prefix --name python3 --display-name "Python 3 (cnnbook)" >/dev/null
 
 bash scripts/build.sh
