@@ -472,3 +472,24 @@ def test_im2col_checks_its_arguments():
     with pytest.raises(ValueError, match="im2col.*4 维"):
         im2col(np.zeros((4, 4, 1)), 3)
     assert im2col(np.zeros((1, 4, 4, 1), dtype=np.float32), 4).dtype == np.float32
+
+
+def test_conv_init_uses_the_rng_draws_in_order():
+    expected = np.random.default_rng(0).standard_normal((3, 3, 2, 4)) * np.sqrt(2 / 18)
+    np.testing.assert_array_equal(Conv2D(2, 4, 3, rng=0).kernels, expected)
+
+
+def test_same_padding_accepts_a_1x1_image_and_refuses_an_empty_one():
+    conv = Conv2D(2, 3, 3, "same", rng=0)
+    x = np.random.default_rng(1).standard_normal((2, 1, 1, 2))
+    out = conv.forward(x)
+    np.testing.assert_allclose(out[:, 0, 0], x[:, 0, 0] @ conv.kernels[1, 1] + conv.biases)   # only the centre tap
+    with pytest.raises(ValueError, match="Conv2D.forward.*至少要是 1"):
+        conv.forward(np.zeros((1, 0, 4, 2)))
+
+
+def test_maxpool_backprop_keeps_float32():
+    pool = MaxPool2D()
+    out = pool.forward(np.random.default_rng(0).standard_normal((1, 4, 4, 2)).astype(np.float32))
+    assert out.dtype == np.float32
+    assert pool.backprop(np.ones(out.shape, dtype=np.float32)).dtype == np.float32
