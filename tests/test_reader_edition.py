@@ -325,6 +325,7 @@ def _run_chapters(standalone, names):
 
 
 @pytest.mark.standalone
+@pytest.mark.slow
 def test_download_runs_one_chapter_standalone(standalone):
     folder, python, env = standalone
     assert {p.name for p in folder.iterdir()} >= {"requirements.txt", "README.md", SMALL_CHAPTER + ".ipynb"}
