@@ -65,3 +65,81 @@ def show_digits(images, labels=None, ncols=10, title=None, size=1.0):
         fig.suptitle(title)
     fig.tight_layout()
     return fig
+
+
+# --------------------------------------------------------------------------- text size record
+# The HTML book shows a figure on a phone no narrower than the width at which its smallest text is 9 px
+# (see _ext/cnnbook_html.py); for that it reads the smallest font size, in pixels of the image, that the
+# figure code records in the file: a PNG text chunk, or a GIF comment, both named MIN_TEXT_KEY.
+MIN_TEXT_KEY = "cnnbook:min-text-px"
+
+
+def min_text_px(fig, dpi=None):
+    """Smallest font size (in pixels at ``dpi``, default the figure's) of the visible, non-empty texts of ``fig``.
+
+    None if the figure has no text.
+    """
+    import matplotlib.text
+
+    dpi = float(fig.dpi if dpi in (None, "figure") else dpi)
+    sizes = [
+        t.get_fontsize() for t in fig.findobj(matplotlib.text.Text)
+        if t.get_visible() and t.get_text().strip() and (t.axes is None or t.axes.get_visible())
+    ]
+    return min(sizes) * dpi / 72 if sizes else None
+
+
+def add_gif_comment(path, text):
+    """Insert a GIF comment extension (after the header and global colour table) into the file at ``path``."""
+    path = Path(path)
+    data = path.read_bytes()
+    if data[:6] not in (b"GIF87a", b"GIF89a"):
+        raise ValueError(f"add_gif_comment: {path} 不是 GIF 文件。")
+    flags = data[10]
+    pos = 13 + (3 * 2 ** ((flags & 7) + 1) if flags & 0x80 else 0)
+    payload = text.encode("utf-8")
+    blocks = b"".join(bytes([len(payload[i:i + 255])]) + payload[i:i + 255] for i in range(0, len(payload), 255))
+    path.write_bytes(b"GIF89a" + data[6:pos] + b"\x21\xfe" + blocks + b"\x00" + data[pos:])
+
+
+class record_text_size:
+    """While active, every PNG written by ``Figure.savefig`` and every GIF written by matplotlib's
+    ``PillowWriter`` records its smallest font size in pixels (key MIN_TEXT_KEY).
+
+    Used by ``cnnbook.figures.make_all``, so the figure modules need no change.
+    """
+
+    def __enter__(self):
+        import matplotlib.animation
+        import matplotlib.figure
+
+        self._savefig = matplotlib.figure.Figure.savefig
+        self._finish = matplotlib.animation.PillowWriter.finish
+        original_savefig, original_finish = self._savefig, self._finish
+
+        def savefig(fig, fname, *args, **kwargs):
+            fmt = kwargs.get("format") or (Path(str(fname)).suffix.lstrip(".") if isinstance(fname, (str, Path)) else "")
+            if str(fmt).lower() == "png":
+                dpi = kwargs.get("dpi", matplotlib.rcParams["savefig.dpi"])
+                size = min_text_px(fig, dpi)
+                if size is not None:
+                    kwargs["metadata"] = {**(kwargs.get("metadata") or {}), MIN_TEXT_KEY: f"{size:.2f}"}
+            return original_savefig(fig, fname, *args, **kwargs)
+
+        def finish(writer):
+            original_finish(writer)
+            size = min_text_px(writer.fig, writer.dpi)
+            if size is not None and str(writer.outfile).lower().endswith(".gif"):
+                add_gif_comment(writer.outfile, f"{MIN_TEXT_KEY}={size:.2f}")
+
+        matplotlib.figure.Figure.savefig = savefig
+        matplotlib.animation.PillowWriter.finish = finish
+        return self
+
+    def __exit__(self, *exc):
+        import matplotlib.animation
+        import matplotlib.figure
+
+        matplotlib.figure.Figure.savefig = self._savefig
+        matplotlib.animation.PillowWriter.finish = self._finish
+        return False

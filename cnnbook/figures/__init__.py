@@ -9,6 +9,8 @@ import importlib
 import pkgutil
 from pathlib import Path
 
+from cnnbook.plotting import record_text_size
+
 FIGURES_DIR = Path(__file__).resolve().parent.parent.parent / "figures"
 
 
@@ -23,6 +25,8 @@ def make_all(outdir=FIGURES_DIR):
     outdir = Path(outdir)
     outdir.mkdir(parents=True, exist_ok=True)
     written = []
-    for module in chapter_modules():
-        written.extend(module.make(outdir))
+    # every PNG/GIF records its smallest font size in pixels, for the HTML book's phone layout
+    with record_text_size():
+        for module in chapter_modules():
+            written.extend(module.make(outdir))
     return written
