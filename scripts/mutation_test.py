@@ -60,7 +60,7 @@ from pathlib import Path  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGE = "cnnbook"
-MODULES = ("numpy_cnn", "checks", "data", "plotting")   # cnnbook/figures/ is not mutated
+MODULES = ("numpy_cnn", "checks", "data", "plotting", "numpy_layers", "batchnorm", "robustness", "explain", "three_apis")  # not cnnbook/figures/
 
 # Test files that are not unit tests of cnnbook/ (slow, need the built book, or not about it).
 EXCLUDED_TESTS = {
