@@ -10,6 +10,7 @@ the chapter notebooks behind each page's download button (_sources/chapters/*.ip
 edition, so that a notebook downloaded from any page renders in JupyterLab and says what to install.
 
 On a machine with only Python:  unzip, cd cnnbook-notebooks, python -m pip install -r requirements.txt,
+python -m pip install --no-deps -r requirements-nodeps.txt,
 jupyter lab.
 """
 
@@ -76,6 +77,7 @@ def requirements_text(wheel: Path) -> str:
     return (
         "# 运行本书各章所需的软件包，版本与本书执行时相同。在这个文件夹里运行：\n"
         "#   python -m pip install -r requirements.txt\n"
+        "#   python -m pip install --no-deps -r requirements-nodeps.txt\n"
         "# The book's support package, built from the book's repository:\n"
         f"./{wheel.name}\n\n" + "\n".join(runtime_requirements()) + "\n"
     )
@@ -97,6 +99,7 @@ def package(out: Path, html: Path | None = None, archive: Path | None = None) ->
     notebooks = reader_edition.write_edition(out)
     wheel = build_wheel(out)
     (out / "requirements.txt").write_text(requirements_text(wheel), encoding="utf-8")
+    shutil.copy2(ROOT / "requirements-nodeps.txt", out / "requirements-nodeps.txt")
     archive = make_zip(out, archive or out.parent / f"{NAME}.zip")
     if html is not None:
         shutil.copy2(archive, html / archive.name)

@@ -567,8 +567,11 @@ def readme_text(book: Book) -> str:
 python -m venv .venv
 source .venv/bin/activate          # Windows：.venv\\Scripts\\activate
 python -m pip install -r requirements.txt
+python -m pip install --no-deps -r requirements-nodeps.txt
 jupyter lab
 ```
+
+第二条命令安装第 7 章用到的 tf-keras（Keras 2）；`--no-deps` 让它不再另装一份更大的 TensorFlow。
 
 `requirements.txt` 安装本书的支持包 cnnbook（同一文件夹里的 `.whl` 文件）、TensorFlow、Keras、JupyterLab
 等，版本和本书执行时用的一样。每章的第一个代码单元格会检查这些软件包；缺了哪一个，它会用中文说明该装什么。

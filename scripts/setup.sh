@@ -19,6 +19,7 @@ if [ ! -x .venv/bin/python ]; then
 fi
 .venv/bin/python -m pip install --quiet --upgrade pip
 .venv/bin/python -m pip install --quiet -r requirements.txt
+.venv/bin/python -m pip install --quiet --no-deps -r requirements-nodeps.txt   # tf-keras: see the file
 bash scripts/install_system_packages.sh || echo "(the browser tests, the grader and the whole-book PDF in scripts/build.sh need these system packages)"
 .venv/bin/python -m ipykernel install --sys-prefix --name python3 --display-name "Python 3 (cnnbook)" >/dev/null
 

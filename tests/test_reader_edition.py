@@ -281,6 +281,7 @@ def _standalone(base: Path):
     env["PATH"] = f"{venv / 'bin'}:{env['PATH']}"
     start = time.perf_counter()
     subprocess.run([str(venv / "bin" / "python"), "-m", "pip", "install", "--quiet", "-r", "requirements.txt"], cwd=folder, env=env, check=True)
+    subprocess.run([str(venv / "bin" / "python"), "-m", "pip", "install", "--quiet", "--no-deps", "-r", "requirements-nodeps.txt"], cwd=folder, env=env, check=True)
     installed = time.perf_counter() - start
     # A fresh HOME for running the chapters: no Keras, matplotlib or Jupyter state from this machine.
     home = base / "home"
