@@ -35,7 +35,7 @@ NAME = reader_edition.DOWNLOAD_NAME
 # toolchain, the grader or the tests).
 RUNTIME = [
     "numpy", "scipy", "scikit-learn", "matplotlib", "tqdm", "threadpoolctl", "pandas",
-    "tensorflow-cpu", "tensorflow", "keras", "mlxtend", "mplfonts", "ipykernel",
+    "tensorflow-cpu", "tensorflow", "tensorboard", "keras", "mlxtend", "mplfonts", "ipykernel",
 ]
 # Not in requirements.txt (the book's toolchain pulls it in); pinned to the version installed here.
 EXTRA = ["jupyterlab"]
