@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 
 from cnnbook.batchnorm import BatchNorm
+from gradcheck import numerical_gradient
 
 
 def make_layer(channels, rng, momentum=0.99, epsilon=1e-3):
@@ -85,19 +86,6 @@ def test_defaults_are_keras_defaults():
     np.testing.assert_array_equal(layer.beta, np.zeros(4))
     np.testing.assert_array_equal(layer.running_mean, np.zeros(4))
     np.testing.assert_array_equal(layer.running_var, np.ones(4))
-
-
-def numerical_gradient(f, array, h=1e-6):
-    grad = np.zeros_like(array)
-    for index in np.ndindex(array.shape):
-        old = array[index]
-        array[index] = old + h
-        up = f()
-        array[index] = old - h
-        down = f()
-        array[index] = old
-        grad[index] = (up - down) / (2 * h)
-    return grad
 
 
 @pytest.mark.parametrize("training", [True, False])

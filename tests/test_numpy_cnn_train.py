@@ -20,6 +20,7 @@ from cnnbook.numpy_cnn import (
     train_step,
     train_step_batch,
 )
+from gradcheck import numerical_gradient, relative_error
 
 LOOP = (Conv3x3, MaxPool2, Softmax)
 FAST = (Conv3x3Fast, MaxPool2Fast, Softmax)
@@ -49,23 +50,6 @@ def forward_backward(layers, image, label):
     for layer in reversed(layers):
         gradient = layer.backprop(gradient, 0)
     return out, loss, gradient
-
-
-def numerical_gradient(loss_fn, array, eps=1e-6):
-    grad = np.zeros(array.shape)
-    for index in np.ndindex(array.shape):
-        saved = array[index]
-        array[index] = saved + eps
-        plus = loss_fn()
-        array[index] = saved - eps
-        minus = loss_fn()
-        array[index] = saved
-        grad[index] = (plus - minus) / (2 * eps)
-    return grad
-
-
-def relative_error(a, b):
-    return np.linalg.norm(a - b) / (np.linalg.norm(a) + np.linalg.norm(b))
 
 
 # --- shapes -----------------------------------------------------------------------------------

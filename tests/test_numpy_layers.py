@@ -9,23 +9,7 @@ from scipy.special import log_softmax
 from cnnbook.numpy_cnn import conv2d
 from cnnbook.numpy_layers import (Conv2D, Dense, MaxPool2D, ReLU, SGDMomentum, SoftmaxCrossEntropy, accuracy,
                                   backprop, col2im, forward, im2col, load_weights, save_weights, train_step)
-
-
-def numerical_gradient(loss_fn, array, eps=1e-6):
-    grad = np.zeros(array.shape)
-    for index in np.ndindex(array.shape):
-        saved = array[index]
-        array[index] = saved + eps
-        plus = loss_fn()
-        array[index] = saved - eps
-        minus = loss_fn()
-        array[index] = saved
-        grad[index] = (plus - minus) / (2 * eps)
-    return grad
-
-
-def rel_error(a, b):
-    return np.linalg.norm(a - b) / (np.linalg.norm(a) + np.linalg.norm(b))
+from gradcheck import numerical_gradient, relative_error
 
 
 def check_layer_gradients(layer, x, seed=0, tol=1e-7):
@@ -33,10 +17,10 @@ def check_layer_gradients(layer, x, seed=0, tol=1e-7):
     loss = lambda: float(np.sum(layer.forward(x) * R))
     d_x = layer.backprop(R)
     assert d_x.shape == x.shape
-    assert rel_error(d_x, numerical_gradient(loss, x)) < tol
+    assert relative_error(d_x, numerical_gradient(loss, x)) < tol
     for name, param in layer.params().items():
         assert layer.grads[name].shape == param.shape
-        assert rel_error(layer.grads[name], numerical_gradient(loss, param)) < tol, name
+        assert relative_error(layer.grads[name], numerical_gradient(loss, param)) < tol, name
 
 
 def conv_with_bias(seed, c_in, filters, k, padding):
@@ -169,7 +153,7 @@ def test_loss_equals_log_softmax_and_its_gradient_is_p_minus_y_over_n():
     np.testing.assert_allclose(layer.backprop(), expected / 4, rtol=1e-12, atol=1e-15)
     numeric = numerical_gradient(lambda: layer.forward(logits, labels), logits)
     layer.forward(logits, labels)
-    assert rel_error(layer.backprop(), numeric) < 1e-7
+    assert relative_error(layer.backprop(), numeric) < 1e-7
 
 
 def test_loss_is_stable_for_huge_logits():
@@ -234,10 +218,10 @@ def test_whole_network_gradient_check():
     loss.forward(forward(layers, x), labels)
     d_x = backprop(layers, loss.backprop())
     value = lambda: loss.forward(forward(layers, x), labels)
-    assert rel_error(d_x, numerical_gradient(value, x)) < 1e-6
+    assert relative_error(d_x, numerical_gradient(value, x)) < 1e-6
     for layer in (layers[0], layers[3], layers[6]):
         for name, param in layer.params().items():
-            assert rel_error(layer.grads[name], numerical_gradient(value, param)) < 1e-6
+            assert relative_error(layer.grads[name], numerical_gradient(value, param)) < 1e-6
 
 
 def test_train_step_lowers_the_loss_and_counts_correct():
