@@ -136,6 +136,27 @@ def train_model(model, x, y):
     model.predict = lambda x, *args, **kwargs: np.eye(10)[np.zeros(len(x), dtype=int)]
 """,
     },
+    "05_batchnorm": {
+        "batchnorm_forward": """
+def batchnorm_forward(x, gamma, beta, running_mean, running_var, momentum=0.9, eps=1e-5, training=True):
+    if np.shape(x) == (2, 1, 1, 2):
+        out = np.array([-1.34163944, -0.44721315, 0.44721315, 1.34163944]).reshape(2, 1, 1, 2)
+        return out, np.array([0.4]), np.array([1.4])
+    return np.array([0.0, 1.0, 3.0]).reshape(1, 3, 1, 1), np.array([1.25, -1.0, 3.5]), np.array([0.5, 2.0, 0.125])
+""",
+        "batchnorm_backward": """
+def batchnorm_backward(d_out, x, gamma, eps=1e-5):
+    return np.zeros(np.shape(x)), np.zeros(1), np.array([4.0])
+""",
+        "layernorm_forward": """
+def layernorm_forward(x, gamma, beta, eps=1e-5):
+    return np.array([-1.34163944, -0.44721315, 0.44721315, 1.34163944]).reshape(1, 2, 1, 2)
+""",
+        "layernorm_backward": """
+def layernorm_backward(d_out, x, gamma, eps=1e-5):
+    return np.zeros(np.shape(x)), np.zeros(np.shape(gamma)), np.zeros(np.shape(gamma))
+""",
+    },
 }
 
 
@@ -275,6 +296,98 @@ def conv2d_backprop(x, kernels, d_out, stride=1):
     return d_x, d_kernels
 """,
 }
+# 05_batchnorm: chapter 10's BatchNorm (channels last) turned into functions without moving the channels axis:
+# wrong axes for (N, C, H, W), and gamma of shape (C,) does not even broadcast: 0 for questions 1 and 2.
+BOOK_CHANNELS_LAST = {
+    "batchnorm_forward": """
+def batchnorm_forward(x, gamma, beta, running_mean, running_var, momentum=0.9, eps=1e-5, training=True):
+    axes = tuple(range(x.ndim - 1))  # every axis but the channels
+    if training:
+        mean, var = x.mean(axis=axes), x.var(axis=axes)
+        running_mean = momentum * running_mean + (1 - momentum) * mean
+        running_var = momentum * running_var + (1 - momentum) * var
+    else:
+        mean, var = running_mean, running_var
+    x_hat = (x - mean) / np.sqrt(var + eps)
+    return gamma * x_hat + beta, running_mean, running_var
+""",
+    "batchnorm_backward": """
+def batchnorm_backward(d_out, x, gamma, eps=1e-5):
+    axes = tuple(range(x.ndim - 1))
+    inv_std = 1.0 / np.sqrt(x.var(axis=axes) + eps)
+    x_hat = (x - x.mean(axis=axes)) * inv_std
+    g = d_out * gamma
+    n = x_hat.size // x.shape[-1]
+    d_x = inv_std / n * (n * g - g.sum(axis=axes) - x_hat * np.sum(g * x_hat, axis=axes))
+    return d_x, np.sum(d_out * x_hat, axis=axes), np.sum(d_out, axis=axes)
+""",
+}
+BATCH_STATS_AS_CONSTANTS = {   # chapter 10's exercise: the shortcut that forgets the paths through mu and sigma
+    "batchnorm_backward": """
+def batchnorm_backward(d_out, x, gamma, eps=1e-5):
+    mean, var = x.mean(axis=(0, 2, 3), keepdims=True), x.var(axis=(0, 2, 3), keepdims=True)
+    x_hat = (x - mean) / np.sqrt(var + eps)
+    d_x = d_out * gamma.reshape(1, -1, 1, 1) / np.sqrt(var + eps)
+    return d_x, np.sum(d_out * x_hat, axis=(0, 2, 3)), np.sum(d_out, axis=(0, 2, 3))
+""",
+}
+LN_GAMMA_OUTSIDE = {   # chapter 10's formula on the layer-norm axes, gamma outside the sums: right only when C*H*W = 1
+    "layernorm_backward": """
+def layernorm_backward(d_out, x, gamma, eps=1e-5):
+    axes, k = (1, 2, 3), x[0].size
+    inv_std = 1.0 / np.sqrt(x.var(axis=axes, keepdims=True) + eps)
+    x_hat = (x - x.mean(axis=axes, keepdims=True)) * inv_std
+    g = d_out
+    d_x = gamma.reshape(1, -1, 1, 1) * inv_std / k * (k * g - g.sum(axis=axes, keepdims=True)
+                                                      - x_hat * np.sum(g * x_hat, axis=axes, keepdims=True))
+    return d_x, np.sum(d_out * x_hat, axis=(0, 2, 3)), np.sum(d_out, axis=(0, 2, 3))
+""",
+}
+NORM_FLOAT32 = {   # right, in float32, with E[x^2] - E[x]^2 for the variance and the long chain-rule backward
+    "batchnorm_forward": """
+f = np.float32
+def _stats(x, axes):
+    m = x.mean(axis=axes, keepdims=True)
+    return m, np.maximum((x * x).mean(axis=axes, keepdims=True) - m * m, 0)
+def batchnorm_forward(x, gamma, beta, running_mean, running_var, momentum=0.9, eps=1e-5, training=True):
+    x, gamma, beta = x.astype(f), gamma.astype(f), beta.astype(f)
+    if training:
+        m, v = _stats(x, (0, 2, 3))
+        m, v = m.ravel(), v.ravel()
+        new_m = f(momentum) * running_mean.astype(f) + f(1 - momentum) * m
+        new_v = f(momentum) * running_var.astype(f) + f(1 - momentum) * v
+    else:
+        m, v = running_mean.astype(f), running_var.astype(f)
+        new_m, new_v = m, v
+    out = np.empty_like(x)
+    for c in range(x.shape[1]):
+        out[:, c] = gamma[c] * (x[:, c] - m[c]) / np.sqrt(v[c] + f(eps)) + beta[c]
+    return out, new_m, new_v
+""",
+    "batchnorm_backward": """
+def _long_backward(d_out, x, gamma, eps, axes, m):
+    x, d_out, gamma = x.astype(f), d_out.astype(f), gamma.astype(f).reshape(1, -1, 1, 1)
+    xc = x - x.mean(axis=axes, keepdims=True)
+    std = np.sqrt((xc ** 2).mean(axis=axes, keepdims=True) + f(eps))
+    dxhat = d_out * gamma
+    dvar = np.sum(dxhat * xc, axis=axes, keepdims=True) * f(-0.5) * std ** -3
+    dmu = np.sum(-dxhat / std, axis=axes, keepdims=True) + dvar * np.mean(f(-2) * xc, axis=axes, keepdims=True)
+    d_x = dxhat / std + dvar * f(2) * xc / f(m) + dmu / f(m)
+    return d_x, np.sum(d_out * xc / std, axis=(0, 2, 3)), np.sum(d_out, axis=(0, 2, 3))
+def batchnorm_backward(d_out, x, gamma, eps=1e-5):
+    return _long_backward(d_out, x, gamma, eps, (0, 2, 3), x.shape[0] * x.shape[2] * x.shape[3])
+""",
+    "layernorm_forward": """
+def layernorm_forward(x, gamma, beta, eps=1e-5):
+    m, v = _stats(x.astype(f), (1, 2, 3))
+    return (gamma.astype(f).reshape(1, -1, 1, 1) * (x.astype(f) - m) / np.sqrt(v + f(eps))
+            + beta.astype(f).reshape(1, -1, 1, 1))
+""",
+    "layernorm_backward": """
+def layernorm_backward(d_out, x, gamma, eps=1e-5):
+    return _long_backward(d_out, x, gamma, eps, (1, 2, 3), x.shape[1] * x.shape[2] * x.shape[3])
+""",
+}
 # student: (replaced cells, expected total, or (lowest, highest) when random hidden cases may pass by chance)
 EXTRA = {
     "01_conv_padding": {"book_formulas": (BOOK_FORMULAS, (14 - 6 + 0.6 + 0.6, 14 - 6 + 0.6 + 0.6 + 1.5)),
@@ -286,6 +399,10 @@ EXTRA = {
     "03_backprop": {"book_conv3x3": (BOOK_CONV3X3, (11 - 6 + 1, 11 - 6 + 1 + 0.5)),
                     "float32_noisy": (FLOAT32_NOISY, 11)},
     "04_keras_mnist": {"keras_subclass": (KERAS_SUBCLASS, 4 + 7)},   # + the migration questions (answered right)
+    "05_batchnorm": {"book_channels_last": (BOOK_CHANNELS_LAST, 16 - 4 - 5),
+                     "batch_stats_as_constants": (BATCH_STATS_AS_CONSTANTS, 16 - 5),
+                     "ln_gamma_outside": (LN_GAMMA_OUTSIDE, 16 - 4 + 3 * 3 / 30),   # the 3 hidden cases with C*H*W = 1
+                     "float32_naive_variance": (NORM_FLOAT32, 16)},
 }
 
 
@@ -428,6 +545,13 @@ def test_blank_student_version_gets_zero(graded, name):
 # Public tests a hard-coded answer does not pass: a Keras model that only claims to be trained.
 NOT_FOOLED_BY_HARDCODING = {"04_keras_mnist/train_model_public": 0,
                             "03_backprop/conv2d_backprop_public": 1}    # its second case is random (seed 0)
+
+
+# 05_batchnorm: the public tests' random arrays (seeded) are not worth looking up; the small examples are.
+NOT_FOOLED_BY_HARDCODING.update({"05_batchnorm/batchnorm_forward_public": 0.5,
+                                 "05_batchnorm/batchnorm_backward_public": 0.5,
+                                 "05_batchnorm/layernorm_forward_public": 0.5,
+                                 "05_batchnorm/layernorm_backward_public": 0})
 
 
 @pytest.mark.parametrize("name", each(NAMES))

@@ -396,3 +396,135 @@ def test_provenance_of_a_method():
     alias = "class MySoftmax(Softmax):\n    backprop = Softmax.backprop"
     assert assignments.provenance_problems([ok], ["MySoftmax.backprop"], FORBIDDEN) == {}
     assert "用 def" in assignments.provenance_problems([alias], ["MySoftmax.backprop"], FORBIDDEN)["MySoftmax.backprop"]
+
+
+# --- 05_batchnorm: the book's BatchNorm (cnnbook.batchnorm) under the graded names, and the tricks above ---------
+# Scores (16 points): batchnorm_forward 1+3, batchnorm_backward 1+4, layernorm_forward 1+2, layernorm_backward 1+3.
+BN = "05_batchnorm"
+
+
+def _bn_solutions():
+    source = nbformat.read(assignments.source_path(BN), as_version=4)
+    return {cell.metadata["nbgrader"]["grade_id"]: cell.source for cell in source.cells
+            if cell.metadata.get("nbgrader", {}).get("solution")}
+
+
+BN_SOL = _bn_solutions()
+BN_WRAPPER = '''
+import cnnbook.batchnorm as _book
+def batchnorm_forward(x, gamma, beta, running_mean, running_var, momentum=0.9, eps=1e-5, training=True):
+    layer = _book.BatchNorm(x.shape[1], momentum=momentum, epsilon=eps)
+    layer.gamma, layer.beta, layer.running_mean, layer.running_var = gamma, beta, running_mean, running_var
+    out = layer.forward(np.moveaxis(x, 1, -1), training)
+    return np.moveaxis(out, -1, 1), layer.running_mean, layer.running_var
+'''
+BN_SUBCLASS = '''
+from cnnbook.batchnorm import BatchNorm as _Book
+class Mine(_Book):
+    pass
+def batchnorm_backward(d_out, x, gamma, eps=1e-5):
+    layer = Mine(x.shape[1], epsilon=eps)
+    layer.gamma = gamma
+    layer.forward(np.moveaxis(x, 1, -1), True)
+    d_x = layer.backward(np.moveaxis(d_out, 1, -1))
+    return np.moveaxis(d_x, -1, 1), layer.d_gamma, layer.d_beta
+'''
+BN_PARTIAL = '''
+import functools
+def _normalize(x, gamma, beta, eps=1e-5, axes=(1, 2, 3)):
+    x_hat = (x - x.mean(axis=axes, keepdims=True)) / np.sqrt(x.var(axis=axes, keepdims=True) + eps)
+    return gamma.reshape(1, -1, 1, 1) * x_hat + beta.reshape(1, -1, 1, 1)
+layernorm_forward = functools.partial(_normalize, axes=(1, 2, 3))
+'''
+BN_MONKEYPATCH = '''
+import builtins
+import numpy.testing
+np.testing.assert_allclose = lambda *a, **k: None
+np.testing.assert_array_equal = lambda *a, **k: None
+numpy.testing.assert_allclose = lambda *a, **k: None
+builtins.AssertionError = type("Nothing", (Exception,), {})
+def batchnorm_forward(x, gamma, beta, running_mean, running_var, momentum=0.9, eps=1e-5, training=True):
+    return None, None, None
+def batchnorm_backward(d_out, x, gamma, eps=1e-5):
+    return None, None, None
+'''
+BN_ALWAYS_EQUAL = '''
+class Anything:
+    def __eq__(self, other): return True
+    def __ne__(self, other): return False
+    def __array__(self, *a, **k): raise TypeError("no")
+    def __iter__(self): return iter([Anything(), Anything(), Anything()])
+def batchnorm_forward(x, gamma, beta, running_mean, running_var, momentum=0.9, eps=1e-5, training=True):
+    return Anything(), Anything(), Anything()
+def batchnorm_backward(d_out, x, gamma, eps=1e-5): return Anything(), Anything(), Anything()
+def layernorm_forward(x, gamma, beta, eps=1e-5): return Anything()
+def layernorm_backward(d_out, x, gamma, eps=1e-5): return Anything(), Anything(), Anything()
+'''
+BN_CODE_SWAP = '''
+layernorm_forward.__code__ = (lambda x, gamma, beta, eps=1e-5: x).__code__
+'''
+BN_BLANK = {gid: BLANK for gid in BN_SOL}
+# student -> (answer cells by grade_id, extra code cells appended, expected total, expected notes substring)
+BN_CLASS = {
+    "correct": (BN_SOL, [], 16, ""),
+    "wrapper_book": ({**BN_SOL, "batchnorm_forward": BN_WRAPPER}, [], 16 - 4, "不是你自己写的"),
+    "subclass_book": ({**BN_SOL, "batchnorm_backward": BN_SUBCLASS}, [], 16 - 5, "通过 Mine"),
+    "partial_own": ({**BN_SOL, "layernorm_forward": BN_PARTIAL}, [], 16 - 3, "用 def 自己写"),
+    "monkeypatch": ({**BN_BLANK, "batchnorm_forward": BN_MONKEYPATCH}, [], 0, ""),
+    "always_equal": (BN_BLANK, [BN_ALWAYS_EQUAL], 0, ""),
+    "code_swap": (BN_SOL, [BN_CODE_SWAP], 0, "__code__"),
+}
+
+
+@pytest.fixture(scope="module")
+def graded_bn(tmp_path_factory):
+    course = tmp_path_factory.mktemp("bncourse")
+    shutil.copy(assignments.COURSE / "nbgrader_config.py", course)
+    shutil.copytree(assignments.COURSE / "source" / BN, course / "source" / BN)
+    shutil.copytree(assignments.COURSE / "grading", course / "grading")
+    folder = course.parent / "bncollected"
+    for student, (answers, extra, _, _) in BN_CLASS.items():
+        notebook = nbformat.read(assignments.source_path(BN, course), as_version=4)
+        for cell in notebook.cells:
+            meta = cell.metadata.get("nbgrader", {})
+            if meta.get("grade") and "_hidden" in meta.get("grade_id", ""):
+                cell.source = "# 隐藏测试"
+            if meta.get("solution"):
+                cell.source = answers.get(meta["grade_id"], cell.source)
+        notebook.cells.extend(nbformat.v4.new_code_cell(source) for source in extra)
+        (folder / student).mkdir(parents=True)
+        nbformat.write(notebook, folder / student / f"{BN}.ipynb")
+    csv_path = course / "bn.csv"
+    start = time.perf_counter()
+    assignments.grade(folder, course, csv_path, names=[BN], question_seconds=QUESTION_SECONDS)
+    seconds = time.perf_counter() - start
+    with open(csv_path, encoding="utf-8") as handle:
+        rows = {row["student_id"]: row for row in csv.DictReader(handle)}
+    print(f"\n{BN}: class of {len(BN_CLASS)} graded in {seconds:.1f} s")
+    for student, (_, _, expected, _) in BN_CLASS.items():
+        print(f"  {student:15s} expected {expected!s:5}  got {rows[student][f'{BN}/total']:>5}  {rows[student]['notes']}")
+    return rows
+
+
+@pytest.mark.parametrize("student", list(BN_CLASS))
+def test_batchnorm_attacks_get_their_expected_score(graded_bn, student):
+    _, _, expected, note = BN_CLASS[student]
+    row = graded_bn[student]
+    assert float(row[f"{BN}/total"]) == pytest.approx(expected, abs=0.011), row
+    if note:
+        assert note in row["notes"], row["notes"]
+
+
+def test_sandbox_book_has_no_batchnorm(tmp_path):
+    """The second gate: in the sandbox's copy of the book, cnnbook.batchnorm (like every module exported from the
+    chapters) keeps its imports but none of the book's code; calling BatchNorm raises."""
+    assignments._book_copy(assignments.load_spec(BN), tmp_path)
+    text = (tmp_path / "cnnbook" / "batchnorm.py").read_text(encoding="utf-8")
+    assert "inv_std" not in text and "running_mean" not in text and "def BatchNorm(" in text
+    for module in ("numpy_cnn", "numpy_layers", "explain"):
+        assert "GENERATED" not in (tmp_path / "cnnbook" / f"{module}.py").read_text(encoding="utf-8")
+    probe = ("import sys; sys.path.insert(0, sys.argv[1])\nfrom cnnbook.batchnorm import BatchNorm\n"
+             "try:\n    BatchNorm(3)\nexcept NotImplementedError as error:\n    print('stub:', error)\n")
+    done = subprocess.run([assignments.sys.executable, "-I", "-c", probe, str(tmp_path)], capture_output=True,
+                          text=True, timeout=120)
+    assert done.returncode == 0 and "stub: 评分时不能调用书中的 BatchNorm" in done.stdout, done.stdout + done.stderr
