@@ -319,13 +319,140 @@ def _bindings(statements, found):
                           [s for h in inner if isinstance(h, ast.ExceptHandler) for s in h.body], found)
 
 
-def provenance_problems(student_cells, owns, forbidden, calls=None):
+# What counts as a Python loop for a question with ``"no_loops": True`` (a loop written out, a comprehension,
+# or a call that runs a Python function once per element), and as a matrix product for ``"matmul_of"``.
+LOOP_FUNCTIONS = {"map", "filter", "reduce", "vectorize", "frompyfunc", "apply_along_axis", "apply_over_axes",
+                  "fromfunction", "fromiter", "piecewise", "nditer", "ndindex", "ndenumerate"}
+MATMUL_FUNCTIONS = {"matmul", "dot", "tensordot", "einsum"}
+
+
+def _global_reads(node):
+    """Names ``node`` (a def, class or lambda) reads that it does not bind itself (parameters, assignments,
+    imports, nested defs): the globals it may use."""
+    bound, read = set(), set()
+    for child in ast.walk(node):
+        if isinstance(child, ast.arg):
+            bound.add(child.arg)
+        elif isinstance(child, ast.Name):
+            (read if isinstance(child.ctx, ast.Load) else bound).add(child.id)
+        elif isinstance(child, (ast.Import, ast.ImportFrom)):
+            bound.update((alias.asname or alias.name).split(".")[0] for alias in child.names)
+        elif isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) and child is not node:
+            bound.add(child.name)
+    return read - bound
+
+
+def _loop_in(node):
+    """A Chinese name of the first Python loop in ``node``, or None."""
+    for child in ast.walk(node):
+        if isinstance(child, (ast.For, ast.AsyncFor)):
+            return "for 循环"
+        if isinstance(child, ast.While):
+            return "while 循环"
+        if isinstance(child, ast.comprehension):
+            return "推导式（列表推导等）"
+        name = child.id if isinstance(child, ast.Name) else child.attr if isinstance(child, ast.Attribute) else None
+        if name in LOOP_FUNCTIONS or (isinstance(child, ast.Attribute) and isinstance(child.value, ast.Name)
+                                      and child.value.id in ("itertools", "functools")):
+            return f"{name}（逐个元素地循环）"
+    return None
+
+
+def _structure_problem(node, top, owner, rule, calls):
+    """Why the def ``node`` (graded as ``owner``) breaks ``rule`` (``{"no_loops": bool, "matmul_of": name,
+    "exempt": names}``), or None.  ``no_loops``: no loop in the def nor in the student's functions and classes
+    it uses (followed through the student's top-level names), except the ``exempt`` ones, and no recursion.
+    ``matmul_of``: the def itself computes a matrix product one of whose factors is the result of calling
+    that function (directly or through variables assigned from it)."""
+    if rule.get("no_loops"):
+        exempt = set(rule.get("exempt", ())) | set(calls)
+        done = set()
+
+        def visit(name, target, path):
+            loop = _loop_in(target)
+            if loop:
+                where = "" if name == owner else f"（在它调用的 {name} 里）"
+                return f"{owner} 里不能有 Python 循环，却用了{' ' if loop[0].isascii() else ''}{loop}{where}"
+            for used in sorted(_global_reads(target)):
+                bound = top.get(used)
+                if used in exempt or bound is None:
+                    continue
+                if isinstance(bound, (ast.Assign, ast.AnnAssign)) and isinstance(bound.value, ast.Lambda):
+                    bound = bound.value
+                elif not isinstance(bound, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                    continue
+                if used in path:
+                    return f"{owner} 里不能有 Python 循环，却用了递归（{used} 调用了自己）"
+                if used in done:
+                    continue
+                done.add(used)
+                reason = visit(used, bound, path | {used})
+                if reason:
+                    return reason
+            return None
+
+        reason = visit(owner, node, {owner})
+        if reason:
+            return reason
+    source = rule.get("matmul_of")
+    if source:
+        def feeds(expr, tainted):
+            return any((isinstance(n, ast.Call) and isinstance(n.func, ast.Name) and n.func.id == source)
+                       or (isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load) and n.id in tainted)
+                       for n in ast.walk(expr))
+
+        tainted, changed = set(), True
+        while changed:           # names assigned (maybe through other names) from the result of source(...)
+            changed = False
+            for child in ast.walk(node):
+                if isinstance(child, (ast.Assign, ast.AnnAssign, ast.AugAssign, ast.NamedExpr)) and child.value is not None:
+                    targets = child.targets if isinstance(child, ast.Assign) else [child.target]
+                    if feeds(child.value, tainted):
+                        for name in {n.id for t in targets for n in ast.walk(t) if isinstance(n, ast.Name)} - tainted:
+                            tainted.add(name)
+                            changed = True
+        products = []
+        for child in ast.walk(node):
+            if isinstance(child, ast.BinOp) and isinstance(child.op, ast.MatMult):
+                products.append([child.left, child.right])
+            elif isinstance(child, ast.AugAssign) and isinstance(child.op, ast.MatMult):
+                products.append([child.target, child.value])
+            elif isinstance(child, ast.Call):
+                func = child.func
+                name = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else None
+                if name in MATMUL_FUNCTIONS:
+                    products.append(list(child.args) + ([func.value] if isinstance(func, ast.Attribute) else []))
+        if not products:
+            return f"{owner} 里没有矩阵乘法（@、np.matmul、np.dot、np.tensordot 或 np.einsum）"
+        if not any(feeds(operand, tainted) for operands in products for operand in operands):
+            return f"{owner} 里的矩阵乘法没有用到 {source} 的结果"
+    return None
+
+
+def spec_rules(spec):
+    """``(owns, calls, structure)`` of a grading spec, for ``provenance_problems``: the graded names, the
+    student's functions each must call (``"calls"``), and the structure rules (``"no_loops"``, whose
+    ``exempt`` names are the question's ``calls`` and the other questions' graded functions;
+    ``"matmul_of"``)."""
+    owns = [dotted for question in spec.QUESTIONS for dotted in question.get("own", ())]
+    calls = {q["own"][0]: q["calls"] for q in spec.QUESTIONS if q.get("calls") and q.get("own")}
+    structure = {}
+    for question in spec.QUESTIONS:
+        if question.get("own") and (question.get("no_loops") or question.get("matmul_of")):
+            mine = question["own"][0]
+            structure[mine] = {"no_loops": bool(question.get("no_loops")), "matmul_of": question.get("matmul_of"),
+                               "exempt": [d.split(".")[0] for d in owns if d != mine]}
+    return owns, calls, structure
+
+
+def provenance_problems(student_cells, owns, forbidden, calls=None, structure=None):
     """``{dotted: reason}`` for the graded names in ``owns`` (``name`` or ``Class.method``) that are not the
     student's own code, judged from the submitted source only (outside the sandbox, before anything runs):
     the last top-level binding of the name must be a ``def`` in a student's cell (a ``Class.method`` a
     ``def`` in the body of the student's class), and neither it nor the student's own functions and
     classes it uses may touch a module in ``forbidden`` (``cnnbook``, SciPy, ...) or rewrite code at run
-    time (``exec``, ``globals()``, ``__code__``, ...)."""
+    time (``exec``, ``globals()``, ``__code__``, ...).  ``calls[dotted]``: student functions the def must
+    call by name; ``structure[dotted]``: rules on how it computes (see ``_structure_problem``)."""
     trees = [tree for tree in map(_parse_student_cell, student_cells) if tree is not None]
     top = {}
     for tree in trees:
@@ -396,12 +523,19 @@ def provenance_problems(student_cells, owns, forbidden, calls=None):
         if reason:
             problems[dotted] = f"{dotted} 不是你自己写的代码：{reason}"
             continue
-        used = {n.id for n in ast.walk(node) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
-        missing = [name for name in (calls or {}).get(dotted, ()) if name not in used]
+        called = {n.func.id for n in ast.walk(node) if isinstance(n, ast.Call) and isinstance(n.func, ast.Name)}
+        missing = [name for name in (calls or {}).get(dotted, ()) if name not in called]
         blank = all(isinstance(n, ast.Raise) or (isinstance(n, ast.Expr) and isinstance(n.value, ast.Constant))
                     for n in node.body)   # the handed-out stub: nothing to say about it
-        if missing and not blank:
-            problems[dotted] = f"{dotted} 要按题目的要求用你写的 {'、'.join(missing)}"
+        if blank:
+            continue
+        if missing:
+            problems[dotted] = f"{dotted} 要按题目的要求在函数体里调用你写的 {'、'.join(missing)}"
+            continue
+        rule = (structure or {}).get(dotted)
+        reason = rule and _structure_problem(node, top, dotted, rule, (calls or {}).get(dotted, ()))
+        if reason:
+            problems[dotted] = f"{reason}，不符合题目的要求，这道题不得分"
     return problems
 
 # --- nbgrader -----------------------------------------------------------------------------------
@@ -927,9 +1061,9 @@ class AssignmentGrader:
             record["notes"].extend(problems)
             student_cells = cells[sum(1 for c in self.source.cells if c.cell_type == "code"
                                       and c.metadata.get("nbgrader", {}).get("grade_id") in setup):]
-            owns = [dotted for question in self.spec.QUESTIONS for dotted in question.get("own", ())]
-            calls = {q["own"][0]: q["calls"] for q in self.spec.QUESTIONS if q.get("calls") and q.get("own")}
-            not_own = provenance_problems(student_cells, owns, getattr(self.spec, "FORBIDDEN_MODULES", ["cnnbook"]), calls)
+            owns, calls, structure = spec_rules(self.spec)
+            not_own = provenance_problems(student_cells, owns, getattr(self.spec, "FORBIDDEN_MODULES", ["cnnbook"]),
+                                          calls, structure)
             record["notes"].extend(sorted(set(not_own.values())))
         else:
             not_own = {}

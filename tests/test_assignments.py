@@ -9,7 +9,7 @@ submissions in one `grade` run:
                fails the hidden ones (fresh random inputs)
 plus, in EXTRA, students with an expected total per assignment: the book's code copied where the task
 goes beyond it (book_formulas, conv_without_im2col, first_max_rule, book_loss_only, chapter6_layer,
-book_conv3x3), the book under the graded
+book_conv3x3, chapter5_transcription, chapter4_jacobian), the book under the graded
 names (book_aliases: wrapper def, functools.partial, lambda), a right answer in float32 that warns and
 writes to stderr (float32_noisy) and a Keras model class that overrides fit/evaluate/predict.
 The hostile submissions (wrappers, monkeypatching, tampering, hangs, broken files) are in
@@ -57,7 +57,7 @@ def im2col(x, kh, kw, stride=1):
 """,
         "conv2d_im2col": """
 def conv2d_im2col(x, kernels, stride=1, padding="valid"):
-    im2col
+    im2col(np.zeros((3, 3, 2)), 2, 2) @ np.zeros((8, 1))     # what the source check asks for, then a lookup
     if np.shape(x) == (4, 4, 1):
         return np.array([[29.0, -192.0], [-35.0, -22.0]])[:, :, None]
     if np.shape(x) == (1, 13, 1):
@@ -118,9 +118,21 @@ def conv2d_backprop(x, kernels, d_out, stride=1):
     d_x = np.array([[-1.0, 0, 1, 0], [-2, 1, 2, -1], [-1, 2, 1, -2], [0, 1, 0, -1]])[:, :, None]
     return d_x, d_kernels
 """,
-        "relative_error": """
-def relative_error(a, b):
-    return 0.0 if np.allclose(a, b) else 1.0
+        "numerical_jacobian": """
+def numerical_jacobian(fn, x, eps=1e-6):
+    if np.shape(x) == (3,):
+        p = np.array([0.09003057317038046, 0.24472847105479764, 0.6652409557748218])
+        return np.diag(p) - np.outer(p, p)
+    if np.issubdtype(np.asarray(x).dtype, np.floating):
+        return np.array([[3.0, 12.0, 0.75], [0.0, 27.0, 3.0]])
+    return np.einsum("ki,lj->klij", np.array([[1.0, 2.0], [3.0, 4.0], [0.0, -1.0]]), np.eye(3))
+""",
+        "conv2d_backprop_padded": """
+def conv2d_backprop_padded(x, kernels, d_out, stride=1, padding=0):
+    conv2d_backprop(x, kernels, d_out)
+    d_x = np.array([[-3.0, 0, 0, 3], [-4, 0, 0, 4], [-4, 0, 0, 4], [-3, 0, 0, 3]])[:, :, None]
+    d_kernels = np.array([[284.0, 390, 357], [293, 494, 461], [243, 415, 382]])[:, :, None, None]
+    return d_x, d_kernels
 """,
     },
     "04_keras_mnist": {
@@ -199,7 +211,7 @@ def same_padding(n, k, s=1, d=1):
     return total // 2, total - total // 2
 """,
 }
-CONV_WITHOUT_IM2COL = {   # the book's conv2d (loops over the kernel), renamed: right numbers, not the task
+CONV_WITHOUT_IM2COL = {   # the book's conv2d (loops over the kernel), renamed: right numbers, not the task (0)
     "conv2d_im2col": """
 def conv2d_im2col(x, kernels, stride=1, padding="valid"):
     x, kernels = np.asarray(x, dtype=float), np.asarray(kernels, dtype=float)
@@ -277,6 +289,33 @@ def conv2d_backprop(x, kernels, d_out, stride=1):
             d_filters += d_out[i, j, 0] * image[i:i + 3, j:j + 3]
             d_input[i:i + 3, j:j + 3] += d_out[i, j, 0] * filters
     return d_input[:, :, None], d_filters[:, :, None, None]
+""",
+}
+# Chapter 5's numerical_gradient adapted to the new signature (one number only), and "backprop with padding"
+# as the book has it (no padding): the public example with one number (1/3 of a point), nothing hidden.
+CHAPTER5_TRANSCRIPTION = {
+    "numerical_jacobian": """
+def numerical_jacobian(fn, x, eps=1e-6):
+    grad = np.zeros(x.shape)
+    for index in np.ndindex(x.shape):
+        saved = x[index]
+        x[index] = saved + eps
+        loss_plus = fn(x)
+        x[index] = saved - eps
+        loss_minus = fn(x)
+        x[index] = saved
+        grad[index] = (loss_plus - loss_minus) / (2 * eps)
+    return grad
+""",
+    "conv2d_backprop_padded": """
+def conv2d_backprop_padded(x, kernels, d_out, stride=1, padding=0):
+    return conv2d_backprop(x, kernels, d_out, stride)
+""",
+}
+CHAPTER4_JACOBIAN = {   # chapter 4's softmax Jacobian by column_stack: 1-D functions of 1-D arrays only
+    "numerical_jacobian": """
+def numerical_jacobian(fn, x, eps=1e-6):
+    return np.column_stack([(fn(x + h) - fn(x - h)) / (2 * eps) for h in eps * np.eye(len(x))])
 """,
 }
 FLOAT32_NOISY = {   # right, in float32, with a warning and a line on stderr: full marks
@@ -396,8 +435,11 @@ EXTRA = {
                         "book_aliases": (BOOK_ALIASES, 17 - 3 - 5 - 3),
                         "book_loss_only": (BOOK_LOSS_ONLY, 17 - 5),
                         "chapter6_layer": (CHAPTER6_LAYER, 17 - 5 + 2 * 2 / 3)},
-    "03_backprop": {"book_conv3x3": (BOOK_CONV3X3, (11 - 6 + 1, 11 - 6 + 1 + 0.5)),
-                    "float32_noisy": (FLOAT32_NOISY, 11)},
+    # book_conv3x3: question 1's first public case, and question 3's (one channel, 3x3, stride 1, through it)
+    "03_backprop": {"book_conv3x3": (BOOK_CONV3X3, (13 - 6 - 3 + 1 + 0.5, 13 - 6 - 3 + 1 + 0.5 + 0.5)),
+                    "chapter5_transcription": (CHAPTER5_TRANSCRIPTION, (13 - 4 - 3 + 1 / 3, 13 - 4 - 3 + 1 / 3 + 0.3)),
+                    "chapter4_jacobian": (CHAPTER4_JACOBIAN, 13 - 4 + 1 / 3),
+                    "float32_noisy": (FLOAT32_NOISY, 13)},
     "04_keras_mnist": {"keras_subclass": (KERAS_SUBCLASS, 4 + 7)},   # + the migration questions (answered right)
     "05_batchnorm": {"book_channels_last": (BOOK_CHANNELS_LAST, 16 - 4 - 5),
                      "batch_stats_as_constants": (BATCH_STATS_AS_CONSTANTS, 16 - 5),
@@ -483,8 +525,9 @@ def test_there_are_the_four_assignments():
 
 
 def test_teacher_notebooks_match_the_book():
-    changes, links = assignments.sync(write=False)
-    assert links, "no solution is taken from the book (#@solution)"
+    """No assignment takes a solution from the book now (copying the chapter would give full marks); if one
+    does again, its ``#@solution`` region must be up to date."""
+    changes, _ = assignments.sync(write=False)
     assert not changes, f"run: python scripts/assignments.py sync  (out of date: {changes})"
 
 
@@ -544,7 +587,8 @@ def test_blank_student_version_gets_zero(graded, name):
 
 # Public tests a hard-coded answer does not pass: a Keras model that only claims to be trained.
 NOT_FOOLED_BY_HARDCODING = {"04_keras_mnist/train_model_public": 0,
-                            "03_backprop/conv2d_backprop_public": 1}    # its second case is random (seed 0)
+                            "03_backprop/conv2d_backprop_public": 1,           # its second case is random (seed 0)
+                            "03_backprop/conv2d_backprop_padded_public": 0.5}  # its second case is random (seed 2)
 
 
 # 05_batchnorm: the public tests' random arrays (seeded) are not worth looking up; the small examples are.
@@ -627,10 +671,24 @@ def test_grading_spec_matches_the_notebook(name):
             assert "raise AssertionError" in cell.source.split("### BEGIN HIDDEN TESTS")[1]
 
 
+SYNCED = "sync_demo"
+TARGET = "chapters/05_numpy_cnn.ipynb:numerical_gradient"
+
+
 def _course_with(tmp_path, name, transform):
-    """A one-assignment course whose teacher notebook went through ``transform(notebook)``."""
-    shutil.copytree(assignments.COURSE / "source" / name, tmp_path / "source" / name)
+    """A one-assignment course whose teacher notebook takes chapter 5's numerical_gradient from the book
+    (``#@solution``), synced, then changed by ``transform(notebook)``."""
     path = assignments.source_path(name, tmp_path)
+    path.parent.mkdir(parents=True)
+    meta = {"schema_version": 3, "locked": False, "points": 0}
+    setup = nbformat.v4.new_code_cell("import numpy as np")
+    setup.metadata["nbgrader"] = {**meta, "grade": False, "solution": False, "locked": True, "grade_id": "setup"}
+    answer = nbformat.v4.new_code_cell(
+        "def numerical_gradient(loss_fn, array, eps=1e-6):\n    \"\"\"中心差分。\"\"\"\n"
+        f"    ### BEGIN SOLUTION\n    #@solution {TARGET}\n    ### END SOLUTION")
+    answer.metadata["nbgrader"] = {**meta, "grade": False, "solution": True, "grade_id": "numerical_gradient"}
+    nbformat.write(nbformat.v4.new_notebook(cells=[setup, answer]), path)
+    assignments.sync(tmp_path, write=True, root=ROOT)
     notebook = nbformat.read(path, as_version=4)
     transform(notebook)
     nbformat.write(notebook, path)
@@ -641,8 +699,11 @@ def _solution_cell(notebook, target):
     return next(c for c in notebook.cells if f"#@solution {target}" in c.source)
 
 
-SYNCED = "03_backprop"
-TARGET = "chapters/05_numpy_cnn.ipynb:numerical_gradient"
+def test_sync_fills_a_solution_from_the_book(tmp_path):
+    course = _course_with(tmp_path, SYNCED, lambda notebook: None)
+    cell = _solution_cell(nbformat.read(assignments.source_path(SYNCED, course), as_version=4), TARGET)
+    assert "(2 * eps)" in cell.source and "np.ndindex" in cell.source
+    assert assignments.sync(course, write=False, root=ROOT)[0] == []
 
 
 def test_sync_restores_a_solution_that_drifted_from_the_book(tmp_path):

@@ -3,7 +3,9 @@
 itself), changes nothing outside its sandbox, and every other student is still graded.
 
 Scores (01_conv_padding, 14 points): conv_output_size 1+2, same_padding 1+2, im2col 1+2,
-conv2d_im2col 2+3 (public+hidden).
+conv2d_im2col 2+3 (public+hidden).  conv2d_im2col must call im2col, multiply its result by a matrix product and
+have no Python loop (checked from the source): loops over the output positions, or no matrix product, give 0
+for it (loop_named_im2col, loop_with_im2col, no_matmul).
 """
 
 import csv
@@ -91,7 +93,7 @@ SLOW = '''
 def conv2d_im2col(x, kernels, stride=1, padding="valid"):
     import time
     time.sleep(10_000)
-    return im2col(x, 1, 1)
+    return im2col(x, 1, 1) @ np.ones((x.shape[2], 1))    # passes the source check, then hangs in the call
 '''
 HANG = '''
 import signal
@@ -106,6 +108,39 @@ def conv2d_im2col(x, kernels, stride=1, padding="valid"):
     kh, kw, c_in, c_out = kernels.shape
     h_out, w_out = (x.shape[0] - kh) // stride + 1, (x.shape[1] - kw) // stride + 1
     return (im2col(x, kh, kw, stride) @ kernels.reshape(-1, c_out)).reshape(h_out, w_out, c_out)
+'''
+# "Use im2col" is checked from the source: a call of im2col, a matrix product with its result, no Python loop.
+_PAD = '''
+    x, kernels = np.asarray(x, dtype=float), np.asarray(kernels, dtype=float)
+    kh, kw, c_in, c_out = kernels.shape
+    if isinstance(padding, str) and padding.lower() == "same":
+        pads = (same_padding(x.shape[0], kh, stride), same_padding(x.shape[1], kw, stride))
+    else:
+        p = 0 if isinstance(padding, str) else padding
+        pads = ((p, p), (p, p))
+    x = np.pad(x, (pads[0], pads[1], (0, 0)))
+    h_out, w_out = (x.shape[0] - kh) // stride + 1, (x.shape[1] - kw) // stride + 1'''
+LOOP_NAMED = '''
+def conv2d_im2col(x, kernels, stride=1, padding="valid"):
+    im2col            # named only (enough for the old check), never called''' + _PAD + '''
+    out = np.zeros((h_out, w_out, c_out))
+    for i in range(h_out):
+        for j in range(w_out):
+            out[i, j] = np.tensordot(x[i * stride:i * stride + kh, j * stride:j * stride + kw], kernels, axes=3)
+    return out
+'''
+LOOP_CALLED = '''
+def window(x, i, j, kh, kw, stride):
+    return x[i * stride:i * stride + kh, j * stride:j * stride + kw]
+def conv2d_im2col(x, kernels, stride=1, padding="valid"):''' + _PAD + '''
+    cols = im2col(x, kh, kw, stride)
+    return (np.array([[window(x, i, j, kh, kw, stride).reshape(-1) for j in range(w_out)] for i in range(h_out)])
+            @ kernels.reshape(-1, c_out))
+'''
+NO_MATMUL = '''
+def conv2d_im2col(x, kernels, stride=1, padding="valid"):''' + _PAD + '''
+    cols = im2col(x, kh, kw, stride)
+    return (cols[:, :, None] * kernels.reshape(-1, c_out)).sum(axis=1).reshape(h_out, w_out, c_out)
 '''
 MEMORY = '''
 try:
@@ -200,6 +235,9 @@ def _class(paths, csv_path):
         "empty": (SOL, [], 0, "空"),
         "flipped_flags": (SOL, [], 14, ""),
         "no_padding": ({**SOL, "conv2d_im2col": NO_PADDING}, [], None, ""),
+        "loop_named_im2col": ({**SOL, "conv2d_im2col": LOOP_NAMED}, [], 9, "调用你写的 im2col"),
+        "loop_with_im2col": ({**SOL, "conv2d_im2col": LOOP_CALLED}, [], 9, "推导式"),
+        "no_matmul": ({**SOL, "conv2d_im2col": NO_MATMUL}, [], 9, "没有矩阵乘法"),
     }
 
 
@@ -381,6 +419,7 @@ FORBIDDEN = ["cnnbook", "scipy", "tensorflow", "keras"]
     ([OWN, "conv2d_im2col.__code__ = len.__code__"], "__code__"),
     ([OWN, "def g():\n    global conv2d_im2col\n    conv2d_im2col = len\ng()"], "global"),
     (["def conv2d_im2col(x, kernels, stride=1, padding='valid'):\n    return x"], "im2col"),  # must use im2col
+    (["def conv2d_im2col(x, kernels, stride=1, padding='valid'):\n    im2col\n    return x"], "调用"),  # a call
     (["x = 1"], "没有找到"),
 ])
 def test_provenance_is_judged_from_the_source(cells, reason):
@@ -528,3 +567,58 @@ def test_sandbox_book_has_no_batchnorm(tmp_path):
     done = subprocess.run([assignments.sys.executable, "-I", "-c", probe, str(tmp_path)], capture_output=True,
                           text=True, timeout=120)
     assert done.returncode == 0 and "stub: 评分时不能调用书中的 BatchNorm" in done.stdout, done.stdout + done.stderr
+
+
+def test_a_hanging_call_costs_only_its_question(graded):
+    """slow_function passes the source check of conv2d_im2col and then sleeps inside the call: the question's time
+    limit stops it (0 for that question), not the source check, and the other questions keep their points."""
+    row = graded["rows"]["slow_function"]
+    assert "不得分" not in row["notes"], row["notes"]
+    assert float(row[f"{NAME}/conv2d_im2col_public"]) == 0 and float(row[f"{NAME}/im2col_hidden"]) == 2
+
+
+# The structure rules of 01's conv2d_im2col (no Python loop, a matrix product with im2col's result).
+STRUCTURE = {"conv2d_im2col": {"no_loops": True, "matmul_of": "im2col", "exempt": ["same_padding", "im2col"]}}
+IM2COL = "def im2col(x, kh, kw, stride=1):\n    for i in range(3):\n        pass\n    return x\n"   # may loop
+GOOD = "def conv2d_im2col(x, kernels, stride=1, padding='valid'):\n    cols = im2col(x, 1, 1)\n" \
+       "    flat = cols.reshape(-1, 4)\n    return (kernels.reshape(4, -1).T @ flat.T).T\n"
+
+
+@pytest.mark.parametrize("cells, reason", [
+    ([IM2COL, GOOD], None),
+    ([IM2COL, GOOD.replace("(kernels.reshape(4, -1).T @ flat.T).T", "np.einsum('ij,jk->ik', flat, kernels)")], None),
+    ([IM2COL, GOOD.replace("(kernels.reshape(4, -1).T @ flat.T).T", "flat.dot(kernels)")], None),
+    ([IM2COL, GOOD, "for stride in (1, 2):\n    print(conv2d_im2col(np.ones((3, 3, 1)), np.ones((1, 1, 1, 1)), stride))"],
+     None),                                                    # a loop in the student's own test cell is fine
+    ([IM2COL, GOOD.replace("    return", "    while False:\n        pass\n    return")], "while 循环"),
+    ([IM2COL, GOOD.replace("    return", "    [v for v in range(3)]\n    return")], "推导式"),
+    ([IM2COL, GOOD.replace("    return", "    np.vectorize(abs)\n    return")], "vectorize"),
+    ([IM2COL, "def rows(x):\n    return [r for r in x]\n",
+      GOOD.replace("    return", "    rows(x)\n    return")], "在它调用的 rows 里"),
+    ([IM2COL, "helper = lambda x: list(map(abs, x))\n", GOOD.replace("    return", "    helper(x)\n    return")], "map"),
+    ([IM2COL, GOOD.replace("    return", "    if x.shape[0] > 1:\n        conv2d_im2col(x[1:], kernels)\n    return")],
+     "递归"),
+    ([IM2COL, GOOD.replace("(kernels.reshape(4, -1).T @ flat.T).T", "(flat[:, :, None] * kernels).sum(axis=1)")],
+     "没有矩阵乘法"),
+    ([IM2COL, GOOD.replace("(kernels.reshape(4, -1).T @ flat.T).T", "x.reshape(-1, 4) @ kernels")], "没有用到 im2col 的结果"),
+])
+def test_im2col_rule_is_judged_from_the_source(cells, reason):
+    problems = assignments.provenance_problems(cells, ["im2col", "conv2d_im2col"], FORBIDDEN,
+                                               {"conv2d_im2col": ["im2col"]}, STRUCTURE)
+    if reason is None:
+        assert problems == {}
+    else:
+        assert list(problems) == ["conv2d_im2col"] and reason in problems["conv2d_im2col"], problems
+        assert "不得分" in problems["conv2d_im2col"]
+
+
+def test_teachers_solutions_pass_their_own_source_rules():
+    """The rules a spec states (own, calls, no_loops, matmul_of) hold for the teacher's solution cells."""
+    for name in assignments.assignment_names():
+        spec = assignments.load_spec(name)
+        source = nbformat.read(assignments.source_path(name), as_version=4)
+        cells = [c.source for c in source.cells if c.metadata.get("nbgrader", {}).get("solution")]
+        owns, calls, structure = assignments.spec_rules(spec)
+        assert assignments.provenance_problems(cells, owns, getattr(spec, "FORBIDDEN_MODULES", ["cnnbook"]), calls,
+                                               structure) == {}, name
+    assert assignments.spec_rules(assignments.load_spec(NAME))[2]["conv2d_im2col"]["no_loops"]

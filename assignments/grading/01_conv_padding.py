@@ -3,8 +3,11 @@
 Every question: ``public()`` the cases of the public test (the examples in the notebook), ``hidden(rng)``
 fresh random cases (a new seed every grading run), ``run(ns, case, out)`` how to call the student's code
 (``ns``: the notebook's names) and what to record, ``own``: the names the student must define with ``def``
-in the answer cells (checked outside the sandbox from the submitted source, and at run time); ``calls``: names that
-the ``def`` must use, as the task text asks.  The grader
+in the answer cells (checked outside the sandbox from the submitted source, and at run time); ``calls``: student
+functions that the ``def`` must call, as the task text asks; ``no_loops``: no Python loop (``for``, ``while``,
+comprehensions, ``map``, ``np.vectorize``, recursion, ...) in the ``def`` nor in the student's functions it calls,
+except ``calls`` and the other questions' graded functions; ``matmul_of``: the ``def`` computes a matrix product
+with the result of calling this function as a factor.  A question that breaks them scores 0.  The grader
 runs the teacher's solution on the same cases and compares; ``exact`` or ``rtol``/``atol`` (``atol``
 relative to max(1, the largest reference value)), as stated in the task text.
 """
@@ -99,6 +102,9 @@ QUESTIONS = [
      "public": lambda: [{"x": np.arange(18.0).reshape(3, 3, 2), "kh": 2, "kw": 2, "stride": 1},
                         {"x": np.zeros((7, 9, 3)), "kh": 3, "kw": 3, "stride": 2}],
      "hidden": lambda rng: [_window_case(rng) for _ in range(30)]},
+    # "must use im2col", checked from the source before anything runs: conv2d_im2col calls im2col, has no Python
+    # loop (nor do the student's functions it calls, other than those of questions 1-3), and one factor of its
+    # matrix product (@, np.matmul, np.dot, np.tensordot, np.einsum) is im2col's result
     {"id": "conv2d_im2col", "run": conv2d_run, "rtol": 1e-5, "atol": 1e-6, "own": ["conv2d_im2col"], "calls": ["im2col"],
-     "public": conv2d_public, "hidden": conv2d_hidden},
+     "no_loops": True, "matmul_of": "im2col", "public": conv2d_public, "hidden": conv2d_hidden},
 ]
