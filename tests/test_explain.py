@@ -181,3 +181,89 @@ def test_fgsm_gradient_survives_a_confident_prediction():
 def test_bad_input_is_a_plain_value_error(model, images, call, message):
     with pytest.raises(ValueError, match=message):
         call(model, images)
+
+
+# ------------------------------------------------------------------------------------------------
+# Found by mutation testing (2026-12-02)
+# ------------------------------------------------------------------------------------------------
+
+
+def linear_model_of(h, w, seed=0):
+    """Flatten -> Dense 3 without bias for (h, w, 1) images, float64."""
+    keras.utils.set_random_seed(seed)
+    inputs = keras.Input((h, w, 1), dtype="float64")
+    x = keras.layers.Flatten(dtype="float64")(inputs)
+    outputs = keras.layers.Dense(3, use_bias=False, dtype="float64")(x)
+    return keras.Model(inputs, outputs)
+
+
+def occlusion_reference(contribution, patch, stride):
+    """Mean over the patch x patch squares (inside the image, top-left corners every stride pixels)
+    that cover a pixel of the drop sum(contribution over the square); 0 where no square covers."""
+    h, w = contribution.shape
+    drops = {(i, j): contribution[i:i + patch, j:j + patch].sum()
+             for i in range(0, h - patch + 1, stride) for j in range(0, w - patch + 1, stride)}
+    result = np.zeros((h, w))
+    for y in range(h):
+        for x in range(w):
+            covering = [d for (i, j), d in drops.items() if i <= y < i + patch and j <= x < j + patch]
+            result[y, x] = np.mean(covering) if covering else 0.0
+    return result
+
+
+@pytest.mark.parametrize("h, w, patch, stride", [(6, 6, 2, 1), (6, 8, 3, 2), (6, 6, 4, 4), (6, 8, 6, 1), (7, 6, 3, 3)])
+def test_occlusion_map_of_a_linear_model_everywhere(h, w, patch, stride):
+    """Every pixel, including the border ones that fewer squares cover and those that none covers (0)."""
+    model = linear_model_of(h, w)
+    image = np.random.default_rng(6).uniform(0, 1, size=(h, w, 1))
+    contribution = model.layers[-1].get_weights()[0][:, 2].reshape(h, w) * image[:, :, 0]
+    result = occlusion_map(model, image, 2, patch=patch, stride=stride)
+    assert result.shape == (h, w) and np.all(np.isfinite(result))
+    np.testing.assert_allclose(result, occlusion_reference(contribution, patch, stride), rtol=1e-9, atol=1e-12)
+
+
+def test_occlusion_patch_must_fit_in_the_shorter_side():
+    model = linear_model_of(6, 8)
+    with pytest.raises(ValueError, match="occlusion_map: patch=7"):
+        occlusion_map(model, np.zeros((6, 8, 1)), 0, patch=7)
+
+
+def test_occlusion_defaults_are_10_pixel_squares_every_2_pixels():
+    model = linear_model_of(28, 28)
+    image = np.random.default_rng(7).uniform(0, 1, size=(28, 28, 1))
+    np.testing.assert_array_equal(occlusion_map(model, image, 1), occlusion_map(model, image, 1, patch=10, stride=2))
+    contribution = model.layers[-1].get_weights()[0][:, 1].reshape(28, 28) * image[:, :, 0]
+    np.testing.assert_allclose(occlusion_map(model, image, 1), occlusion_reference(contribution, 10, 2), rtol=1e-9)
+
+
+def test_grad_cam_checks_images_and_names_a_missing_layer(model, images):
+    with pytest.raises(ValueError, match="grad_cam: images 的像素应在 0 到 1 之间"):
+        grad_cam(model, images * 255, [0, 0, 0, 0], "last")
+    with pytest.raises(ValueError, match="grad_cam: labels 应有 4 个"):
+        grad_cam(model, images, [0, 0], "last")
+    with pytest.raises(ValueError, match="grad_cam: 模型里没有名为 'nope' 的层"):
+        grad_cam(model, images, [0, 0, 0, 0], "nope")
+
+
+def test_fgsm_gradient_survives_a_logit_gap_of_200():
+    """At a gap of 200 the float32 softmax of every other class is exactly 0 (exp(-200) underflows), so a
+    float32 loss would have gradient exactly 0; in float64 exp(-200) = 1e-87 still gives the direction."""
+    model = linear_model()
+    weights = model.layers[-1].get_weights()[0]
+    image = np.clip(np.sign(weights[:, 0]).reshape(1, 6, 6, 1), 0, 1) * 1.0
+    scale = 200 / float((image.reshape(1, -1) @ weights)[0, 0])
+    model.layers[-1].set_weights([weights * scale])
+    adversarial = fgsm(model, image, [0], 0.05)
+    np.testing.assert_allclose(adversarial, np.clip(image + 0.05 * softmax_gradient_sign(model, image, [0]), 0, 1))
+    assert np.any(adversarial != image)
+
+
+def test_fgsm_leaves_pixels_the_loss_does_not_depend_on():
+    model = linear_model()
+    weights = model.layers[-1].get_weights()[0]
+    weights[:6] = 0.0                                     # the first row of the image has no weight
+    model.layers[-1].set_weights([weights])
+    images = np.random.default_rng(8).uniform(0.3, 0.7, size=(2, 6, 6, 1))
+    adversarial = fgsm(model, images, [0, 1], 0.1)
+    np.testing.assert_array_equal(adversarial[:, 0], images[:, 0])
+    assert np.all(np.abs(adversarial[:, 1:] - images[:, 1:]) > 0.099)

@@ -477,3 +477,83 @@ def test_maxpool_backprop_keeps_float32():
     out = pool.forward(np.random.default_rng(0).standard_normal((1, 4, 4, 2)).astype(np.float32))
     assert out.dtype == np.float32
     assert pool.backprop(np.ones(out.shape, dtype=np.float32)).dtype == np.float32
+
+
+# ---------------------------------------------------------------- found by mutation testing (2026-12-02)
+
+
+def test_float64_and_float32_inputs_are_checked_alike():
+    """Every axis of a 4-D batch is checked, with the argument named, whatever the dtype."""
+    conv = Conv2D(2, 3)
+    for dtype in (np.float64, np.float32):
+        with pytest.raises(ValueError, match="Conv2D.forward: x 应是 4 维"):
+            conv.forward(np.zeros((5, 5, 2), dtype=dtype))
+        with pytest.raises(ValueError, match="Conv2D.forward: x 的高和宽至少要是 3"):
+            conv.forward(np.zeros((1, 5, 2, 2), dtype=dtype))           # the width is too small
+        with pytest.raises(ValueError, match="ReLU.forward: x 的高和宽至少要是 1"):
+            ReLU().forward(np.zeros((1, 0, 4, 2), dtype=dtype))          # an image without rows
+        assert ReLU().forward(np.zeros((3, 0), dtype=dtype)).shape == (3, 0)   # 2-D: no image axes
+    with pytest.raises(ValueError, match="Conv2D.forward: x 不能是复数"):
+        conv.forward(np.zeros((1, 5, 5, 2), dtype=complex))
+    out = ReLU().forward(np.array([[-1, 2]]))                         # integers become float64
+    assert out.dtype == np.float64
+    with pytest.raises(ValueError, match="Dense.forward: x 里有 NaN"):
+        Dense(2, 1).forward(np.array([[1.0, np.nan]]))
+
+
+def test_backprop_accepts_lists_and_refuses_bad_float64_gradients():
+    relu = ReLU()
+    relu.forward(np.array([[-1.0, 2.0]]))
+    np.testing.assert_array_equal(relu.backprop([[5.0, 6.0]]), [[0.0, 6.0]])
+    with pytest.raises(ValueError, match="ReLU.backprop: d_L_d_out 里有 NaN"):
+        relu.backprop(np.array([[np.nan, 1.0]]))
+    conv = Conv2D(1, 2)
+    conv.forward(np.zeros((1, 5, 5, 1)))
+    with pytest.raises(ValueError, match="Conv2D.backprop: d_L_d_out 应是 4 维"):
+        conv.backprop(np.zeros((3, 3, 2)))
+
+
+def test_bad_rates_are_explained_with_their_bounds():
+    for value in ("0.1", None, [0.1]):
+        with pytest.raises(ValueError, match="SGDMomentum: learn_rate 必须是不小于 0 的有限实数"):
+            SGDMomentum(value)
+    with pytest.raises(ValueError, match="SGDMomentum: momentum 必须是不小于 0、小于 1 的有限实数"):
+        SGDMomentum(0.1, 1.5)
+
+
+def test_dense_keeps_float32():
+    dense = Dense(4, 3, rng=0, dtype=np.float32)
+    assert dense.weights.dtype == np.float32 and dense.biases.dtype == np.float32
+    out = dense.forward(np.ones((2, 4), dtype=np.float32))
+    assert out.dtype == np.float32
+
+
+def test_loss_is_stable_when_the_rows_have_very_different_scales():
+    logits = np.array([[1000.0, 999.0], [0.0, -1.0]])      # one shift for all rows would underflow row 2
+    layer = SoftmaxCrossEntropy()
+    value = layer.forward(logits, [0, 1])
+    expected = -(log_softmax(logits, axis=1)[[0, 1], [0, 1]]).mean()
+    assert np.isclose(value, expected)
+    gradient = layer.backprop()
+    assert np.all(np.isfinite(gradient))
+    np.testing.assert_allclose(gradient.sum(axis=1), 0, atol=1e-15)
+
+
+def test_loss_backprop_can_be_called_twice():
+    layer = SoftmaxCrossEntropy()
+    layer.forward(np.array([[1.0, 2.0, 0.5]]), [1])
+    first = layer.backprop()
+    np.testing.assert_array_equal(layer.backprop(), first)
+
+
+def test_accuracy_when_the_batch_size_divides_the_number_of_images():
+    layers = small_network()
+    x = np.random.default_rng(5).standard_normal((6, 8, 9, 1))
+    labels = forward(layers, x).argmax(axis=1)
+    assert accuracy(layers, x, labels, batch_size=3) == 1.0
+    assert accuracy(layers, x, labels, batch_size=6) == 1.0
+
+
+def test_dtype_error_shows_the_dtype_received():
+    with pytest.raises(ValueError, match=r"Conv2D: dtype 只能是 float32 或 float64，收到的是 dtype\('int32'\)"):
+        Conv2D(1, 2, dtype=np.int32)

@@ -132,3 +132,30 @@ def test_shift_rotate_bad_max_degrees(max_degrees, message):
 def test_shift_rotate_bad_rng():
     with pytest.raises(ValueError, match="shift_rotate: rng"):
         shift_rotate(np.zeros((2, 8, 8)), rng=-1)
+
+
+# ------------------------------------------------------------------------------------------------
+# Found by mutation testing (2026-12-02)
+# ------------------------------------------------------------------------------------------------
+
+
+def test_the_defaults_are_6_pixels_and_25_degrees():
+    images = np.random.default_rng(3).random((30, 10, 10))
+    default = shift_rotate(images)
+    explicit = shift_rotate(images, max_shift=6, max_degrees=25, rng=0)
+    for a, b in zip(default, explicit):
+        np.testing.assert_array_equal(a, b)
+
+
+@pytest.mark.parametrize("shape", [(2, 0, 8), (2, 8, 0)])
+def test_shift_rotate_refuses_images_without_rows_or_columns(shape):
+    with pytest.raises(ValueError, match="shift_rotate: images 的高和宽至少要是 1"):
+        shift_rotate(np.zeros(shape))
+
+
+def test_max_degrees_range_ends():
+    images = np.random.default_rng(4).random((3, 8, 8))
+    moved, _, angles = shift_rotate(images, max_degrees=180, rng=1)  # 180 is allowed
+    assert moved.shape == images.shape and np.abs(angles).max() <= 180
+    with pytest.raises(ValueError, match="shift_rotate: max_degrees 必须在 0 到 180 之间"):
+        shift_rotate(images, max_degrees=-0.5)

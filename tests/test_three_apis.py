@@ -156,3 +156,39 @@ def test_tfrecords_reads_what_tensorflow_writes(tmp_path):
         for payload in payloads:
             writer.write(payload)
     assert list(three_apis.tfrecords(path)) == payloads
+
+
+# ---------------------------------------------------------------- found by mutation testing (2026-12-02)
+
+
+def test_data_defaults_are_30_batches_of_50_and_200_test_images(capsys):
+    images, labels, eval_images = three_apis.three_api_data()
+    assert images.shape == (1500, 28, 28, 1) and labels.shape == (1500,) and eval_images.shape == (200, 28, 28, 1)
+    assert capsys.readouterr().out == ""          # load_mnist is asked to stay quiet
+
+
+def test_data_limits_are_the_whole_offline_split():
+    from cnnbook.data import load_mnist
+    (x_train, _), (x_test, _) = load_mnist(verbose=False)
+    images, labels, eval_images = three_apis.three_api_data(1, len(x_train), len(x_test))   # everything fits
+    assert len(images) == len(labels) == len(x_train) and len(eval_images) == len(x_test)
+    small = three_apis.three_api_data(1, 1, 1)                                             # 1 is allowed
+    assert small[0].shape == (1, 28, 28, 1) and small[2].shape == (1, 28, 28, 1)
+    with pytest.raises(ValueError, match="超过了"):
+        three_apis.three_api_data(1, len(x_train) + 1, 1)
+    with pytest.raises(ValueError, match="超过了"):
+        three_apis.three_api_data(1, 1, len(x_test) + 1)
+
+
+def test_weights_are_the_seed_0_draws_in_order():
+    weights = three_apis.three_api_weights()
+    rng = np.random.default_rng(0)
+    expected = rng.normal(0.0, np.sqrt(2 / 25), (5, 5, 1, 32)).astype(np.float32)   # conv1/W is drawn first
+    np.testing.assert_array_equal(weights["conv1/W"], expected)
+    expected = rng.normal(0.0, np.sqrt(2 / 800), (5, 5, 32, 64)).astype(np.float32)
+    np.testing.assert_array_equal(weights["conv2/W"], expected)
+
+
+def test_check_weights_explains_a_non_dict():
+    with pytest.raises(ValueError, match="weights 必须是从变量名到数组的字典，收到的是 list"):
+        three_apis.check_three_api_weights([1, 2])
