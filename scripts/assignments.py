@@ -538,6 +538,52 @@ def provenance_problems(student_cells, owns, forbidden, calls=None, structure=No
             problems[dotted] = f"{reason}，不符合题目的要求，这道题不得分"
     return problems
 
+def literal_problem(student_cells, limits):
+    """A Chinese reason if the submitted code carries more data than a solution needs (weights trained
+    beforehand, say), else None.  ``limits``: ``{"applies_to": graded names, "each": bytes, "number":
+    characters, "total": bytes}``: UTF-8 bytes of every string or bytes literal (docstrings and f-string
+    parts too), comment and IPython magic or shell line (their text is readable at run time through
+    IPython's ``In``), characters of every number literal, and the sum of all of them over the student's
+    cells."""
+    import io
+    import tokenize
+
+    total, worst = 0, None
+    for text in student_cells:
+        pieces = []   # (what, size)
+        tree = _parse_student_cell(text)
+        for node in ast.walk(tree) if tree is not None else ():
+            if isinstance(node, ast.Constant) and isinstance(node.value, (str, bytes)):
+                value = node.value.encode("utf-8", "surrogatepass") if isinstance(node.value, str) else node.value
+                pieces.append(("字符串常量", len(value)))
+            elif isinstance(node, ast.Constant) and isinstance(node.value, (int, float, complex)) \
+                    and not isinstance(node.value, bool):
+                huge = isinstance(node.value, int) and node.value.bit_length() > 128
+                pieces.append(("数字常量", node.value.bit_length() * 3 // 10 + 1 if huge else len(repr(node.value))))
+        lines = text.splitlines()
+        shell = [line for line in lines if line.lstrip().startswith(("%", "!"))]
+        pieces.extend(("魔法命令行", len(line.encode("utf-8", "surrogatepass"))) for line in shell)
+        plain = "\n".join("" if line.lstrip().startswith(("%", "!")) else line for line in lines)
+        try:
+            comments = [t.string for t in tokenize.generate_tokens(io.StringIO(plain).readline)
+                        if t.type == tokenize.COMMENT]
+        except (tokenize.TokenError, SyntaxError):   # not Python: everything after a # counts as a comment
+            comments = [line[line.index("#"):] for line in lines if "#" in line]
+        pieces.extend(("注释", len(c.encode("utf-8", "surrogatepass"))) for c in comments)
+        for what, size in pieces:
+            total += size
+            limit = limits["number"] if what == "数字常量" else limits["each"]
+            if size > limit and worst is None:
+                unit = " 个字符" if what == "数字常量" else " 字节"
+                worst = f"提交的代码里有一个 {size:,}{unit}的{what}（上限 {limit:,}）"
+    if worst is None and total > limits["total"]:
+        worst = f"提交的代码里字符串常量、数字常量和注释一共 {total:,} 字节（上限 {limits['total']:,}）"
+    if worst is None:
+        return None
+    return (f"{'、'.join(limits['applies_to'])} 不算分：{worst}，训练好的权重不能写在代码里带进来"
+            "（如果这是你自己的说明或实验代码，请删短或删掉不需要的单元格后再交）")
+
+
 # --- nbgrader -----------------------------------------------------------------------------------
 
 def _nbgrader(course):
@@ -1064,6 +1110,10 @@ class AssignmentGrader:
             owns, calls, structure = spec_rules(self.spec)
             not_own = provenance_problems(student_cells, owns, getattr(self.spec, "FORBIDDEN_MODULES", ["cnnbook"]),
                                           calls, structure)
+            limits = getattr(self.spec, "LITERAL_LIMITS", None)
+            too_much = literal_problem(student_cells, limits) if limits else None
+            for dotted in limits["applies_to"] if too_much else ():
+                not_own.setdefault(dotted, too_much)
             record["notes"].extend(sorted(set(not_own.values())))
         else:
             not_own = {}
