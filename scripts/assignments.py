@@ -964,8 +964,13 @@ def _compare(expected, got, question):
         if not np.all(np.isfinite(value)):
             return f"{key} 里有 nan 或 inf"
         error = np.abs(value - reference)
-        if np.any(error > tolerance):
-            return f"{key} 与参考答案不符（最大误差 {float(np.max(error)):.3g}）"
+        # "outliers": the fraction of the elements (rounded up) that may exceed the tolerance (e.g. pixels
+        # stepped by the sign of a gradient component that is 0 within float32 rounding)
+        allowed = int(np.ceil(question.get("outliers", 0.0) * error.size))
+        wrong = int(np.count_nonzero(error > tolerance))
+        if wrong > allowed:
+            beyond = f"；{wrong} 个元素超出，最多允许 {allowed} 个" if allowed else ""
+            return f"{key} 与参考答案不符（最大误差 {float(np.max(error)):.3g}{beyond}）"
     return None
 
 

@@ -622,3 +622,222 @@ def test_teachers_solutions_pass_their_own_source_rules():
         assert assignments.provenance_problems(cells, owns, getattr(spec, "FORBIDDEN_MODULES", ["cnnbook"]), calls,
                                                structure) == {}, name
     assert assignments.spec_rules(assignments.load_spec(NAME))[2]["conv2d_im2col"]["no_loops"]
+
+
+# --- 06_explain: cnnbook.explain under the graded names, chapter 11's code copied, and the tricks above ---------
+# Scores (14 points): integrated_gradients 2+5, targeted_pgd 2+5.  The graded class imports TensorFlow in every
+# sandbox (about 15 s each on an idle 2-core machine, a minute at load 13): slow.
+EXPLAIN = "06_explain"
+
+
+def _explain_solutions():
+    source = nbformat.read(assignments.source_path(EXPLAIN), as_version=4)
+    return {cell.metadata["nbgrader"]["grade_id"]: cell.source for cell in source.cells
+            if cell.metadata.get("nbgrader", {}).get("solution")}
+
+
+EX_SOL = _explain_solutions()
+EX_BLANK = {gid: BLANK for gid in EX_SOL}
+EX_WRAPPER_IG = '''
+import cnnbook.explain as _book
+def integrated_gradients(model, images, classes, baseline, steps=32):
+    total = 0
+    for k in range(1, steps + 1):
+        point = (baseline + k / steps * (images - baseline)).astype(np.float32)
+        total = total + _book.saliency_map(model, point, classes)[..., None]
+    return (images - baseline) * total / steps
+'''
+EX_WRAPPER_PGD = '''
+from cnnbook import explain
+def targeted_pgd(model, images, targets, eps, alpha, steps):
+    x = images
+    for _ in range(steps):
+        x = np.clip(2 * x - explain.fgsm(model, x, targets, alpha), images - eps, images + eps).clip(0, 1)
+    return x
+'''
+EX_ALIAS = "from cnnbook.explain import fgsm as targeted_pgd"
+EX_BOOK_COPY = '''
+def fgsm(model, images, labels, eps):                 # chapter 11's fgsm, copied (increases the loss of labels)
+    x = tf.convert_to_tensor(images)
+    with tf.GradientTape() as tape:
+        tape.watch(x)
+        logits = tf.cast(model(x), tf.float64)
+        loss = keras.losses.sparse_categorical_crossentropy(labels, logits, from_logits=True)
+    direction = tf.sign(tape.gradient(loss, x))
+    return tf.clip_by_value(x + eps * direction, 0.0, 1.0).numpy()
+def targeted_pgd(model, images, targets, eps, alpha, steps):   # chapter 11's iterative_fgsm exercise
+    adversarial = images.copy()
+    for _ in range(steps):
+        adversarial = fgsm(model, adversarial, targets, alpha)
+        adversarial = np.clip(adversarial, images - eps, images + eps).astype("float32")
+    return adversarial
+'''
+EX_SALIENCY = '''
+def integrated_gradients(model, images, classes, baseline, steps=32):   # gradient x input at x only (one point)
+    x = tf.convert_to_tensor(images)
+    with tf.GradientTape() as tape:
+        tape.watch(x)
+        scores = tf.gather(model(x), classes, batch_dims=1)
+    return ((images - baseline) * tape.gradient(scores, x)).numpy()
+'''
+# right, written differently: a loop over the steps and the images in NumPy float64, a per-image attack
+EX_VARIANTS = {"integrated_gradients": '''
+def integrated_gradients(model, images, classes, baseline, steps=32):
+    out = np.zeros(images.shape)
+    for j in range(len(images)):
+        for k in range(1, steps + 1):
+            point = tf.constant((baseline + k / steps * (images[j] - baseline))[None].astype(np.float32))
+            with tf.GradientTape() as tape:
+                tape.watch(point)
+                score = model(point)[0, int(classes[j])]
+            out[j] += tape.gradient(score, point).numpy()[0]
+    return (images - baseline) * out / steps
+''', "targeted_pgd": '''
+def targeted_pgd(model, images, targets, eps, alpha, steps):
+    x = images.astype(np.float64)
+    for _ in range(steps):
+        for j in range(len(x)):
+            xj = tf.constant(x[j:j + 1], dtype=tf.float32)
+            with tf.GradientTape() as tape:
+                tape.watch(xj)
+                logits = tf.cast(model(xj), tf.float64)
+                loss = -tf.nn.log_softmax(logits)[0, int(targets[j])]
+            x[j] -= alpha * np.sign(tape.gradient(loss, xj).numpy()[0])
+        x = np.clip(np.clip(x, images - eps, images + eps), 0, 1)
+    return x
+'''}
+EX_LEFT_RIEMANN = EX_SOL["integrated_gradients"].replace("tf.range(1, steps + 1,", "tf.range(0, steps,")
+EX_OWN_SMALL_CNN = '''
+def small_cnn(seed, height=12, width=12, channels=1, classes=4):   # the student's own (the grader builds its own)
+    return keras.Sequential([keras.Input(shape=(height, width, channels)), layers.Flatten(), layers.Dense(classes)])
+'''
+EX_DYNAMIC = '''
+def targeted_pgd(model, images, targets, eps, alpha, steps):
+    return __import__("cnnbook.explain").explain.fgsm(model, images, targets, eps)
+'''
+EX_LIBRARY = '''
+def integrated_gradients(model, images, classes, baseline, steps=32):
+    from tf_keras_vis.saliency import Saliency
+    return Saliency(model)(lambda out: out, images)
+'''
+EX_MONKEYPATCH = '''
+import builtins
+import numpy.testing
+np.testing.assert_allclose = lambda *a, **k: None
+numpy.testing.assert_array_equal = lambda *a, **k: None
+builtins.AssertionError = type("Nothing", (Exception,), {})
+def integrated_gradients(model, images, classes, baseline, steps=32):
+    return None
+'''
+# student -> (answer cells by grade_id, extra code cells appended, expected total, expected notes substring)
+EX_CLASS = {
+    "correct": (EX_SOL, [], 14, ""),
+    "blank": (EX_BLANK, [], 0, ""),
+    "variants": ({**EX_SOL, **EX_VARIANTS}, [], 14, ""),
+    "own_small_cnn": (EX_SOL, [EX_OWN_SMALL_CNN], 14, ""),
+    "wrapper_book": ({"integrated_gradients": EX_WRAPPER_IG, "targeted_pgd": EX_WRAPPER_PGD}, [], 0, "不是你自己写的"),
+    "alias_book": ({**EX_SOL, "targeted_pgd": EX_ALIAS}, [], 7, "用 def 自己写"),
+    # the gradient at x alone is exact for the linear model of a public case (2/3 point); the copied fgsm goes
+    # the wrong way (it increases the loss of the target): 0
+    "chapter11_copied": ({"integrated_gradients": EX_SALIENCY, "targeted_pgd": EX_BOOK_COPY}, [], 2 / 3, ""),
+    "left_riemann": ({**EX_SOL, "integrated_gradients": EX_LEFT_RIEMANN}, [], 7 + 2 / 3, ""),  # the linear public case
+    "dynamic_import": (EX_SOL, [EX_DYNAMIC], 0, "__import__"),
+    "library": ({**EX_SOL, "integrated_gradients": EX_LIBRARY}, [], 7, "tf_keras_vis"),
+    "monkeypatch": ({**EX_BLANK, "integrated_gradients": EX_MONKEYPATCH}, [], 0, ""),
+}
+
+
+@pytest.fixture(scope="module")
+def graded_explain(tmp_path_factory):
+    course = tmp_path_factory.mktemp("excourse")
+    shutil.copy(assignments.COURSE / "nbgrader_config.py", course)
+    shutil.copytree(assignments.COURSE / "source" / EXPLAIN, course / "source" / EXPLAIN)
+    shutil.copytree(assignments.COURSE / "grading", course / "grading")
+    folder = course.parent / "excollected"
+    for student, (answers, extra, _, _) in EX_CLASS.items():
+        notebook = nbformat.read(assignments.source_path(EXPLAIN, course), as_version=4)
+        for cell in notebook.cells:
+            meta = cell.metadata.get("nbgrader", {})
+            if meta.get("grade") and "_hidden" in meta.get("grade_id", ""):
+                cell.source = "# 隐藏测试"
+            if meta.get("solution"):
+                cell.source = answers.get(meta["grade_id"], cell.source)
+        notebook.cells.extend(nbformat.v4.new_code_cell(source) for source in extra)
+        (folder / student).mkdir(parents=True)
+        nbformat.write(notebook, folder / student / f"{EXPLAIN}.ipynb")
+    csv_path = course / "explain.csv"
+    start = time.perf_counter()
+    assignments.grade(folder, course, csv_path, names=[EXPLAIN])
+    seconds = time.perf_counter() - start
+    with open(csv_path, encoding="utf-8") as handle:
+        rows = {row["student_id"]: row for row in csv.DictReader(handle)}
+    print(f"\n{EXPLAIN}: class of {len(EX_CLASS)} graded in {seconds:.1f} s")
+    for student, (_, _, expected, _) in EX_CLASS.items():
+        print(f"  {student:17s} expected {expected:5.2f}  got {rows[student][f'{EXPLAIN}/total']:>5}  {rows[student]['notes']}")
+    return rows
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("student", list(EX_CLASS))
+def test_explain_attacks_get_their_expected_score(graded_explain, student):
+    _, _, expected, note = EX_CLASS[student]
+    row = graded_explain[student]
+    assert float(row[f"{EXPLAIN}/total"]) == pytest.approx(expected, abs=0.011), row
+    if note:
+        assert note in row["notes"], row["notes"]
+
+
+EX_FORBIDDEN = assignments.load_spec(EXPLAIN).FORBIDDEN_MODULES
+EX_OWN = "def targeted_pgd(model, images, targets, eps, alpha, steps):\n    return helper(images)\n" \
+         "def helper(x):\n    with tf.GradientTape() as tape:\n        pass\n    return keras.ops.convert_to_numpy(x)\n"
+
+
+@pytest.mark.parametrize("cells, reason", [
+    ([EX_OWN], None),                                        # TensorFlow and Keras are allowed here
+    ([EX_ALIAS], "用 def"),
+    ([EX_WRAPPER_PGD], "explain"),
+    (["import cnnbook.explain as e\n" + EX_OWN.replace("return helper(images)", "return e.fgsm(images)")], "e"),
+    (["import alibi\n", EX_OWN.replace("return keras.ops", "alibi\n    return keras.ops")], "通过 helper"),
+    ([EX_OWN.replace("    return helper(images)", "    from foolbox import attacks\n    return helper(images)")],
+     "foolbox"),
+    ([EX_DYNAMIC], "__import__"),
+])
+def test_explain_provenance_is_judged_from_the_source(cells, reason):
+    problems = assignments.provenance_problems(cells, ["targeted_pgd"], EX_FORBIDDEN)
+    if reason is None:
+        assert problems == {}
+    else:
+        assert reason in problems["targeted_pgd"], problems
+
+
+def test_explain_spec_builds_the_setup_cells_model():
+    """The grader builds the models with the spec's small_cnn: the same code as the notebook's setup cell (the
+    spec imports Keras inside the function, so that loading the spec does not import TensorFlow)."""
+    import inspect
+    spec = assignments.load_spec(EXPLAIN)
+    source = nbformat.read(assignments.source_path(EXPLAIN), as_version=4)
+    setup = next(c.source for c in source.cells if c.metadata.get("nbgrader", {}).get("grade_id") == "setup")
+    body = [line for line in inspect.getsource(spec.small_cnn).splitlines() if line.strip() and "import" not in line]
+    setup_lines = [line for line in setup.splitlines() if line.strip()]
+    start = setup_lines.index(body[0])
+    assert setup_lines[start:start + len(body)] == body
+
+
+def test_sandbox_book_has_no_explain(tmp_path):
+    assignments._book_copy(assignments.load_spec(EXPLAIN), tmp_path)
+    text = (tmp_path / "cnnbook" / "explain.py").read_text(encoding="utf-8")
+    assert "GradientTape" not in text and "GENERATED" not in text
+    for name in ("saliency_map", "grad_cam", "conv_layer", "upsample", "occlusion_map", "fgsm"):
+        assert f"def {name}(*args, **kwargs):\n    raise NotImplementedError(" in text, name
+
+
+def test_outliers_let_a_few_elements_exceed_the_tolerance():
+    import numpy as np
+    question = {"rtol": 1e-5, "atol": 1e-5, "outliers": 0.01}
+    reference = np.zeros(250)
+    two, four = reference.copy(), reference.copy()
+    two[:3], four[:4] = 0.1, 0.1
+    assert assignments._compare({"value": reference}, {"value": two}, question) is None      # 3 <= ceil(2.5)
+    assert "最多允许 3 个" in assignments._compare({"value": reference}, {"value": four}, question)
+    assert "不符" in assignments._compare({"value": reference}, {"value": two}, {"rtol": 1e-5, "atol": 1e-5})
+    assert "nan" in assignments._compare({"value": reference}, {"value": reference + np.nan}, question)
