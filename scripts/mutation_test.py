@@ -114,6 +114,18 @@ EQUIVALENT = {
     'data:_read_npz: [if images.ndim != 3 or images.shape[1:] != (28, 28) or labels.shape != (len(images),):] images.ndim != 3 or images.shape[1:] != (28, 28) or labels.shape != (len(images),) -> (images.shape[1:] != (28, 28) or labels.shape != (len(images),))':
         'an array whose shape[1:] is (28, 28) is 3-D: the shape test already implies ndim == 3',
     # numpy_layers, batchnorm, explain, robustness (first full run, 2026-12-02)
+    'three_apis:tf1_train: [y = tf.compat.v1.placeholder(tf.int64, [None], name="y")] tf.int64 -> (tf.int32)':
+        'the labels are 0..9: fed into an int32 placeholder they are the same numbers, and sparse_softmax_cross_entropy_with_logits accepts int32 and int64 labels',
+    'three_apis:tf1_train.variable: [return tf.Variable(tf.zeros(THREE_API_SHAPES[name]), name=name.split("/")[1])] tf.zeros(THREE_API_SHAPES[name]) -> (tf.ones(THREE_API_SHAPES[name]))':
+        'the initial value is never used: the load op assigns weights[name] to every variable before the first step',
+    'three_apis:keras_model: [layers.MaxPooling2D(2, padding="same", name="pool1"),] layers.MaxPooling2D(2, padding="same", name="pool1") -> (layers.MaxPooling2D(2, name=\'pool1\'))':
+        "for 28x28 inputs every pooled size is even (28, 14), so MaxPooling2D(2) with padding 'valid' and 'same' give the same windows and shapes",
+    'three_apis:keras_model: [layers.MaxPooling2D(2, padding="same", name="pool2"),] layers.MaxPooling2D(2, padding="same", name="pool2") -> (layers.MaxPooling2D(2, name=\'pool2\'))':
+        "for 28x28 inputs every pooled size is even (28, 14), so MaxPooling2D(2) with padding 'valid' and 'same' give the same windows and shapes",
+    'three_apis:BatchLosses.losses: [means = np.array(self.means, dtype=np.float64)] np.array(self.means, dtype=np.float64) -> (np.array(self.means))':
+        'self.means holds Python floats, so np.array gives float64 anyway',
+    'three_apis:keras_train: [model.fit(images, labels, batch_size=batch_size, epochs=1, shuffle=False, verbose=0,] model.fit(images, labels, batch_size=batch_size, epochs=1, shuffle=False, verbose=0, callbacks=[record]) -> (model.fit(images, labels, batch_size=batch_size, shuffle=False, verbose=0, callbacks=[record]))':
+        'epochs=1 is the default of Model.fit; the argument only makes the one pass explicit',
     'three_apis:three_api_data: [return images, y_train[:n].astype(np.int64), eval_images] y_train[:n].astype(np.int64) -> (y_train[:n])':
         'load_mnist() already returns int64 labels (data._load_offline and _read_npz convert them), so astype(np.int64) only copies',
     'numpy_layers:check_dtype: [raise ValueError(f"{name}: dtype 只能是 float32 或 float64，收到的是 {dtype!r}。") from None] raise ValueError(f"{name}: dtype 只能是 float32 或 float64，收到的是 {dtype!r}。") from None -> pass':

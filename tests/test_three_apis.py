@@ -192,3 +192,49 @@ def test_weights_are_the_seed_0_draws_in_order():
 def test_check_weights_explains_a_non_dict():
     with pytest.raises(ValueError, match="weights 必须是从变量名到数组的字典，收到的是 list"):
         three_apis.check_three_api_weights([1, 2])
+
+
+def test_tf1_graph_has_the_names_tensorboard_shows(runs):
+    graph = three_apis.read_events(str(runs["folder"] / "tf1"))[1][0]
+    names = {node.name for node in graph.node}
+    for name in ("inputs/x", "inputs/y", "inputs/dropout_rate", "output/logits", "train/mean", "train/step"):
+        assert name in names, name
+    assert any(name.startswith("fc1/dropout/") for name in names)      # the dropout layer is in the graph
+
+
+def test_tf2_forward_applies_dropout_only_when_asked():
+    import tensorflow as tf
+    params = three_apis.tf2_params(three_apis.three_api_weights())
+    x = tf.constant(np.random.default_rng(0).uniform(0, 1, (2, 28, 28, 1)).astype(np.float32))
+    plain = three_apis.tf2_forward(params, x).numpy()
+    np.testing.assert_array_equal(three_apis.tf2_forward(params, x, dropout_rate=0.0).numpy(), plain)
+    assert not np.allclose(three_apis.tf2_forward(params, x, dropout_rate=0.5).numpy(), plain)
+    assert params["conv1/W"].name.startswith("conv1_W") and params["output/b"].name.startswith("output_b")
+
+
+def test_every_entry_point_checks_the_weights():
+    weights = three_apis.three_api_weights()
+    del weights["fc1/b"]
+    for call in (lambda: three_apis.tf2_params(weights), lambda: three_apis.keras_model(weights)):
+        with pytest.raises(ValueError, match="weights 里缺少 'fc1/b'"):
+            call()
+    images = np.zeros((2, 28, 28, 1), np.float32)
+    with pytest.raises(ValueError, match="weights 里缺少 'fc1/b'"):
+        three_apis.tf1_train(weights, images, np.zeros(2, np.int64), 2)
+
+
+def test_keras_model_input_and_names_whatever_was_built_before():
+    three_apis.keras_model()                       # a second model must not get "flatten_1"
+    model = three_apis.keras_model()
+    assert model.input_shape == (None, 28, 28, 1)
+    assert model.get_layer("flatten").name == "flatten"
+
+
+def test_batch_losses_in_float64():
+    record = three_apis.BatchLosses()
+    record.on_train_begin()
+    means = [2.3025851249694824, 2.1999999999, 2.0123456789]
+    for mean in means:
+        record.on_train_batch_end(0, {"loss": mean})
+    expected = [means[0], 2 * means[1] - means[0], 3 * means[2] - 2 * means[1]]
+    np.testing.assert_allclose(record.losses(), expected, rtol=1e-13)
