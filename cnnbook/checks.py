@@ -18,7 +18,7 @@ def _as_array(x, name, argument="输入"):
         ) from None
 
 
-def check_array(x, ndim, name, min_size=1, spatial_axes=(0, 1), argument=None):
+def check_array(x, ndim, name, min_size=1, spatial_axes=(0, 1), argument=None, keep_float32=False):
     """Return ``x`` as a float64 array, or raise ``ValueError`` saying what is wrong.
 
     ``ndim`` is the number of dimensions the caller expects (an int, or a tuple of
@@ -26,6 +26,7 @@ def check_array(x, ndim, name, min_size=1, spatial_axes=(0, 1), argument=None):
     and ``argument`` the argument (e.g. ``"images"``; by default the message says 输入);
     ``min_size`` is the smallest allowed height and width, which sit on ``spatial_axes``
     (the first two axes by default; ``(1, 2)`` for a batch of images).
+    With ``keep_float32=True`` a float32 array is checked the same way and returned as it is.
     """
     allowed = (ndim,) if isinstance(ndim, int) else tuple(ndim)
     what = "输入" if argument is None else f"{argument} "
@@ -43,6 +44,8 @@ def check_array(x, ndim, name, min_size=1, spatial_axes=(0, 1), argument=None):
         )
     if not np.all(np.isfinite(array)):
         raise ValueError(f"{name}: {what}里有 NaN 或无穷大。")
+    if keep_float32 and array.dtype == np.float32:
+        return array
     return array.astype(np.float64, copy=False)
 
 

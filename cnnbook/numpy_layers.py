@@ -15,19 +15,9 @@ def check_batch(x, ndim, name, argument="x", min_size=1):
     """Return ``x`` as a float array with ``ndim`` axes (an int or a tuple of ints), batch axis first, or raise ValueError.
 
     float32 input stays float32 (training speed); anything else becomes float64.  The
-    height and width (axes 1 and 2 of a 4-D batch) must be at least ``min_size``.
+    height and width (axes 1 and 2 of a 3-D or 4-D batch) must be at least ``min_size``.
     """
-    if not (isinstance(x, np.ndarray) and x.dtype == np.float32):
-        array = check_array(x, ndim, name, min_size, spatial_axes=(1, 2), argument=argument)
-    elif x.ndim not in ((ndim,) if isinstance(ndim, int) else ndim):
-        wanted = ndim if isinstance(ndim, int) else " 或 ".join(map(str, ndim))
-        raise ValueError(f"{name}: {argument} 应是 {wanted} 维数组，收到的形状是 {x.shape}（{x.ndim} 维）。")
-    elif x.ndim == 4 and min(x.shape[1:3]) < min_size:
-        raise ValueError(f"{name}: {argument} 的高和宽至少要是 {min_size}，收到的形状是 {x.shape}。")
-    elif not np.all(np.isfinite(x)):
-        raise ValueError(f"{name}: {argument} 里有 NaN 或无穷大。")
-    else:
-        array = x
+    array = check_array(x, ndim, name, min_size, spatial_axes=(1, 2), argument=argument, keep_float32=True)
     if array.shape[0] == 0:
         raise ValueError(f"{name}: {argument} 是空的（批量里没有样本），形状 {array.shape}。")
     return array
@@ -43,10 +33,7 @@ def check_channels(x, expected, name, argument="x"):
 
 def check_gradient(d_out, expected_shape, name):
     """Return the upstream gradient as a float array of ``expected_shape``, or raise ValueError."""
-    if isinstance(d_out, np.ndarray) and d_out.dtype == np.float32:
-        array = d_out
-    else:
-        array = check_array(d_out, len(expected_shape), name, argument="d_L_d_out")
+    array = check_array(d_out, len(expected_shape), name, argument="d_L_d_out", keep_float32=True)
     if array.shape != tuple(expected_shape):
         raise ValueError(
             f"{name}: d_L_d_out 的形状必须与上次 forward 的输出相同，应为 {tuple(expected_shape)}，"

@@ -318,7 +318,7 @@ def test_bad_forward_input_is_explained():
         conv.forward(np.zeros((0, 5, 5, 2), dtype=np.float32))
     with pytest.raises(ValueError, match="MaxPool2D.forward.*至少要是 2"):
         MaxPool2D().forward(np.zeros((1, 1, 4, 2)))
-    with pytest.raises(ValueError, match="ReLU.forward.*2 或 3 或 4 维"):
+    with pytest.raises(ValueError, match="ReLU.forward: x 应是 2 维 或 3 维 或 4 维数组"):
         ReLU().forward(np.zeros(3, dtype=np.float32))
     with pytest.raises(ValueError, match="ReLU.forward"):
         ReLU().forward(np.zeros(3))
@@ -493,6 +493,8 @@ def test_float64_and_float32_inputs_are_checked_alike():
         with pytest.raises(ValueError, match="ReLU.forward: x 的高和宽至少要是 1"):
             ReLU().forward(np.zeros((1, 0, 4, 2), dtype=dtype))          # an image without rows
         assert ReLU().forward(np.zeros((3, 0), dtype=dtype)).shape == (3, 0)   # 2-D: no image axes
+        with pytest.raises(ValueError, match="ReLU.forward: x 的高和宽至少要是 1"):
+            ReLU().forward(np.zeros((2, 0, 5), dtype=dtype))             # 3-D: axes 1 and 2 as well
     with pytest.raises(ValueError, match="Conv2D.forward: x 不能是复数"):
         conv.forward(np.zeros((1, 5, 5, 2), dtype=complex))
     out = ReLU().forward(np.array([[-1, 2]]))                         # integers become float64
@@ -501,12 +503,13 @@ def test_float64_and_float32_inputs_are_checked_alike():
         Dense(2, 1).forward(np.array([[1.0, np.nan]]))
 
 
-def test_backprop_accepts_lists_and_refuses_bad_float64_gradients():
+def test_backprop_accepts_lists_and_refuses_bad_gradients_of_either_float_dtype():
     relu = ReLU()
     relu.forward(np.array([[-1.0, 2.0]]))
     np.testing.assert_array_equal(relu.backprop([[5.0, 6.0]]), [[0.0, 6.0]])
-    with pytest.raises(ValueError, match="ReLU.backprop: d_L_d_out 里有 NaN"):
-        relu.backprop(np.array([[np.nan, 1.0]]))
+    for dtype in (np.float64, np.float32):
+        with pytest.raises(ValueError, match="ReLU.backprop: d_L_d_out 里有 NaN"):
+            relu.backprop(np.array([[np.nan, 1.0]], dtype=dtype))
     conv = Conv2D(1, 2)
     conv.forward(np.zeros((1, 5, 5, 1)))
     with pytest.raises(ValueError, match="Conv2D.backprop: d_L_d_out 应是 4 维"):

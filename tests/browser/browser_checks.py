@@ -47,6 +47,11 @@ RAW_MATH = re.compile(r"\\\(|\\\)|\\\[|\\\]|\\begin\{|\$\$|\$[^$\s][^$\n]*?\$")
 # --------------------------------------------------------------------------------------- the build
 
 
+def listing(problems: list[str]) -> str:
+    """Problems as an indented list for an assertion message."""
+    return "\n  " + "\n  ".join(problems)
+
+
 def find_chromium() -> str | None:
     """The chromium binary: $CNNBOOK_CHROMIUM, else the first of chromium / chromium-browser on PATH."""
     explicit = os.environ.get("CNNBOOK_CHROMIUM")
@@ -121,9 +126,10 @@ class _QuietHandler(http.server.SimpleHTTPRequestHandler):
 
 
 @contextlib.contextmanager
-def serve(directory: Path):
-    """Serve `directory` on 127.0.0.1 at a free port from a background thread; yields the base URL."""
-    handler = functools.partial(_QuietHandler, directory=str(directory))
+def serve(directory: Path, handler_class=None):
+    """Serve `directory` on 127.0.0.1 at a free port from a background thread; yields the base URL.
+    `handler_class` defaults to a quiet SimpleHTTPRequestHandler."""
+    handler = functools.partial(handler_class or _QuietHandler, directory=str(directory))
     server = http.server.ThreadingHTTPServer((HOST, 0), handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()

@@ -6,15 +6,11 @@ so the tests on the real book and the tests that break a copy of a page use the 
 
 from __future__ import annotations
 
-import contextlib
-import functools
 import gzip
-import http.server
 import mimetypes
 import os
 import re
 import struct
-import threading
 import zlib
 from pathlib import Path
 from urllib.parse import unquote, urljoin, urlsplit
@@ -69,18 +65,9 @@ class GzipHandler(bc._QuietHandler):
         self.wfile.write(data)
 
 
-@contextlib.contextmanager
 def serve_gzip(directory: Path):
-    handler = functools.partial(GzipHandler, directory=str(directory))
-    server = http.server.ThreadingHTTPServer((bc.HOST, 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://{bc.HOST}:{server.server_address[1]}/"
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=5)
+    """`browser_checks.serve` with gzip responses, as GitHub Pages or nginx would serve the book."""
+    return bc.serve(directory, GzipHandler)
 
 
 # --------------------------------------------------------------------------------------- sideways

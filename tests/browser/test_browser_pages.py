@@ -6,10 +6,7 @@ One test per check and page, e.g. test_math_is_typeset[chapters/01_why_cnn]; the
 """
 
 import browser_checks as bc
-
-
-def listing(problems):
-    return "\n  " + "\n  ".join(problems)
+from browser_checks import listing
 
 
 def test_page_loads_offline_without_errors(report):

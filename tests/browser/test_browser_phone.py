@@ -15,11 +15,8 @@ from dataclasses import dataclass, field
 import pytest
 
 import browser_checks as bc
+from browser_checks import listing
 import phone_checks as pc
-
-
-def listing(problems):
-    return "\n  " + "\n  ".join(problems)
 
 
 @dataclass

@@ -11,10 +11,7 @@ import shutil
 import pytest
 
 import browser_checks as bc
-
-
-def listing(problems):
-    return "\n  " + "\n  ".join(problems)
+from browser_checks import listing
 
 
 def test_print_layout_keeps_figures_formulas_and_tables_on_the_page(report):
