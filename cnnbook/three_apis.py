@@ -80,6 +80,7 @@ def tf1_train(weights, images, labels, batch_size, learning_rate=1e-4, epsilon=1
         raise ValueError(f"images 的张数 {len(images)} 不是 batch_size = {batch_size} 的整数倍。")
     graph = tf.Graph()
     with graph.as_default():
+        tf.compat.v1.set_random_seed(0)  # the dropout op's seed (op determinism refuses random ops without one)
         with tf.name_scope("inputs"):
             x = tf.compat.v1.placeholder(tf.float32, [None, 28, 28, 1], name="x")
             y = tf.compat.v1.placeholder(tf.int64, [None], name="y")
